@@ -1,0 +1,1 @@
+"""The ``molgan`` command line: each module registers its commands; library code does the work."""

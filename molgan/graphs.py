@@ -1,0 +1,216 @@
+"""Molecules <-> dense graph tensors.
+
+A batch of graphs is two integer arrays: ``nodes [B, N]`` (node-type index, 0 = empty slot) and
+``adj [B, N, N]`` (bond-type index, 0 = no bond, symmetric, zero diagonal), with the meaning of the
+indices given by a :class:`~molgan.vocab.Vocabulary`. Encoding kekulizes aromatic rings; decoding
+builds RDKit molecules and returns ``None`` for a graph that is not a valid molecule. Decoding applies
+no correction unless :func:`decode_graphs` is asked for ``correct=True`` (see :mod:`molgan.correction`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rdkit import Chem, RDLogger
+
+from molgan.vocab import Vocabulary
+
+RDLogger.DisableLog("rdApp.*")
+
+Mol = Chem.Mol
+
+#: Reasons an RDKit molecule cannot be encoded.
+TOO_MANY_ATOMS = "too_many_atoms"
+UNSUPPORTED_ATOM = "unsupported_atom"
+UNSUPPORTED_BOND = "unsupported_bond"
+KEKULIZE_FAILED = "kekulize_failed"
+EMPTY_MOLECULE = "empty_molecule"
+
+
+@dataclass
+class EncodedGraphs:
+    """Dense graph arrays for a batch; ``failures[i]`` is ``None`` or why molecule ``i`` did not fit.
+
+    ``nodes``: ``[B, N]`` uint8, ``adj``: ``[B, N, N]`` uint8. Rows of failed molecules are all zero.
+    """
+
+    nodes: np.ndarray
+    adj: np.ndarray
+    failures: list[str | None]
+
+    @property
+    def ok(self) -> np.ndarray:
+        """Boolean mask ``[B]`` of molecules that were encoded."""
+        return np.array([f is None for f in self.failures], dtype=bool)
+
+
+def atom_order(mol: Mol, ordering: str = "canonical") -> list[int]:
+    """Atom indices in the order their slots take: ``canonical`` (canonical SMILES order) or ``input``."""
+    if ordering == "input":
+        return list(range(mol.GetNumAtoms()))
+    if ordering != "canonical":
+        raise ValueError(f"unknown atom ordering {ordering!r}; use 'canonical' or 'input'")
+    Chem.MolToSmiles(mol, isomericSmiles=False)
+    order = mol.GetProp("_smilesAtomOutputOrder")
+    return [int(i) for i in order.strip("[]").split(",") if i]
+
+
+def encode_mols(
+    mols: Sequence[Mol | None], vocab: Vocabulary, ordering: str = "canonical"
+) -> EncodedGraphs:
+    """Encode molecules into ``nodes [B, N]`` and ``adj [B, N, N]`` (kekulized bond orders).
+
+    ``ordering`` places atoms in canonical-SMILES order (bonds then sit mostly next to the
+    diagonal, which is easier for a one-shot generator to learn) or in the input order.
+    """
+    n = vocab.max_atoms
+    batch = len(mols)
+    nodes = np.zeros((batch, n), dtype=np.uint8)
+    adj = np.zeros((batch, n, n), dtype=np.uint8)
+    failures: list[str | None] = [None] * batch
+    atom_index = vocab.atom_index()
+    for b, mol in enumerate(mols):
+        reason = _encode_one(mol, atom_index, n, ordering, nodes[b], adj[b])
+        if reason is not None:
+            failures[b] = reason
+            nodes[b] = 0
+            adj[b] = 0
+    return EncodedGraphs(nodes=nodes, adj=adj, failures=failures)
+
+
+def _encode_one(
+    mol: Mol | None,
+    atom_index: dict[tuple[str, int], int],
+    max_atoms: int,
+    ordering: str,
+    nodes_row: np.ndarray,
+    adj_row: np.ndarray,
+) -> str | None:
+    if mol is None:
+        return EMPTY_MOLECULE
+    n_atoms = mol.GetNumAtoms()
+    if n_atoms == 0:
+        return EMPTY_MOLECULE
+    if n_atoms > max_atoms:
+        return TOO_MANY_ATOMS
+    mol = Chem.Mol(mol)
+    try:
+        Chem.Kekulize(mol, clearAromaticFlags=True)
+    except Exception:  # RDKit raises KekulizeException / ValueError variants
+        return KEKULIZE_FAILED
+    if ordering == "input":
+        slots = np.arange(n_atoms)
+    else:
+        slots = np.empty(n_atoms, dtype=np.int64)
+        slots[atom_order(mol, ordering)] = np.arange(n_atoms)
+    types = []
+    for i in range(n_atoms):
+        atom = mol.GetAtomWithIdx(i)
+        index = atom_index.get((atom.GetSymbol(), atom.GetFormalCharge()))
+        if index is None:
+            return UNSUPPORTED_ATOM
+        types.append(index)
+    nodes_row[slots] = types
+    orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
+    if orders.max(initial=0) > 3 or np.any((orders > 0) & (orders != np.round(orders))):
+        return UNSUPPORTED_BOND
+    adj_row[np.ix_(slots, slots)] = orders.astype(np.uint8)
+    return None
+
+
+def decode_graphs(
+    nodes: np.ndarray,
+    adj: np.ndarray,
+    vocab: Vocabulary,
+    *,
+    connected: bool = True,
+    correct: bool = False,
+) -> list[Mol | None]:
+    """Build RDKit molecules from ``nodes [B, N]`` and ``adj [B, N, N]`` integer arrays.
+
+    Bonds touching an empty slot are ignored. A graph gives ``None`` when it has no atom, fails
+    RDKit sanitization, or (with ``connected=True``) falls apart into several fragments.
+    ``correct=True`` applies :func:`molgan.correction.correct_valence` first: results from it must
+    be reported as *corrected*.
+    """
+    nodes = _as_numpy(nodes)
+    adj = _as_numpy(adj)
+    if nodes.ndim != 2 or adj.ndim != 3 or adj.shape != (*nodes.shape, nodes.shape[1]):
+        raise ValueError(f"expected nodes [B, N] and adj [B, N, N], got {nodes.shape} and {adj.shape}")
+    if nodes.size and (nodes.max() >= vocab.num_node_types or nodes.min() < 0):
+        raise ValueError("node index outside the vocabulary")
+    if adj.size and (adj.max() >= vocab.num_bond_types or adj.min() < 0):
+        raise ValueError("bond index outside the vocabulary")
+    atom_json = [_atom_json(symbol, charge) for symbol, charge in vocab.atom_types]
+    present = nodes > 0
+    upper = np.triu(adj, 1) * present[:, :, None] * present[:, None, :]
+    b_idx, i_idx, j_idx = np.nonzero(upper)
+    kinds = upper[b_idx, i_idx, j_idx].tolist()
+    # position of each slot among the present atoms of its graph
+    position = (np.cumsum(present, axis=1) - 1)
+    pi = position[b_idx, i_idx].tolist()
+    pj = position[b_idx, j_idx].tolist()
+    starts = np.searchsorted(b_idx, np.arange(len(nodes) + 1)).tolist()
+    node_lists = [row[row > 0].tolist() for row in nodes]
+    bond_json = [f'{{"bo":{k},"atoms":[{i},{j}]}}' for i, j, k in zip(pi, pj, kinds)]
+    bodies = []
+    for b, types in enumerate(node_lists):
+        atoms = ",".join(atom_json[t - 1] for t in types)
+        bonds = ",".join(bond_json[starts[b] : starts[b + 1]])
+        bodies.append(f'{{"atoms":[{atoms}],"bonds":[{bonds}]}}')
+    mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
+    out: list[Mol | None] = []
+    for types, mol in zip(node_lists, mols):
+        if not types:
+            out.append(None)
+            continue
+        if correct:
+            from molgan.correction import correct_valence
+
+            mol = correct_valence(mol)
+        out.append(_sanitized(mol, connected))
+    return out
+
+
+_JSON_HEADER = (
+    '{"commonchem":{"version":10},"defaults":{"atom":{"z":6,"impHs":0,"chg":0,"nRad":0,'
+    '"isotope":0,"stereo":"unspecified"},"bond":{"bo":1,"stereo":"unspecified"}},"molecules":['
+)
+_JSON_PARAMS = Chem.JSONParseParameters()
+_JSON_PARAMS.useHCounts = False
+
+
+def _atom_json(symbol: str, charge: int) -> str:
+    z = Chem.GetPeriodicTable().GetAtomicNumber(symbol)
+    return f'{{"z":{z},"chg":{charge}}}' if charge else f'{{"z":{z}}}'
+
+
+def _sanitized(mol: Mol | None, connected: bool) -> Mol | None:
+    if mol is None:
+        return None
+    try:
+        Chem.SanitizeMol(mol)
+    except Exception:  # AtomValenceException, KekulizeException, ...
+        return None
+    if connected and len(Chem.GetMolFrags(mol)) > 1:
+        return None
+    return mol
+
+
+def _as_numpy(array) -> np.ndarray:
+    if hasattr(array, "detach"):
+        array = array.detach().cpu().numpy()
+    return np.asarray(array)
+
+
+def to_smiles(mols: Sequence[Mol | None]) -> list[str | None]:
+    """Canonical SMILES without stereo for each molecule (``None`` stays ``None``)."""
+    return [None if m is None else Chem.MolToSmiles(m, isomericSmiles=False) for m in mols]
+
+
+def canonical_smiles(smiles: str) -> str | None:
+    """Canonical SMILES without stereo, or ``None`` if RDKit cannot parse it."""
+    mol = Chem.MolFromSmiles(smiles)
+    return None if mol is None else Chem.MolToSmiles(mol, isomericSmiles=False)
