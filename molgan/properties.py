@@ -8,7 +8,9 @@ loaded once on first use.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import math
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -43,7 +45,9 @@ def _sascorer():
 @lru_cache(maxsize=1)
 def _npscorer():
     module = _contrib_module("NP_Score", "npscorer")
-    return module, module.readNPModel()  # rdkit's own bundled data file, never user input
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        model = module.readNPModel()  # rdkit's own bundled data file, never user input
+    return module, model
 
 
 def _map(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
