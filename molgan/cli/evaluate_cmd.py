@@ -1,7 +1,78 @@
-"""CLI commands (placeholder until implemented)."""
+"""``molgan evaluate``: MOSES-style metrics of a file of generated SMILES."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
 
 import typer
+
+from molgan import fcd_stats, metrics
+from molgan.errors import NothingUsableError
+
+_EPILOG = """\
+Examples:
+
+  molgan evaluate samples.csv
+
+  molgan evaluate samples.csv --reference qm9 --json
+
+  molgan evaluate samples.smi --reference train.smi --no-fcd
+
+  molgan evaluate samples.tsv.gz --smiles-column canonical_smiles
+
+An empty SMILES cell counts as an invalid sample.
+
+FCD statistics of a reference are cached in $MOLGAN_CACHE_DIR (default ~/.cache/molgan).
+"""
+
+#: How each metric is printed in the table.
+_INTEGER_KEYS = {"n", "n_valid", "n_unique"}
+
+
+def evaluate(
+    file: Path = typer.Argument(
+        ..., help="Generated SMILES: .csv/.tsv (a 'smiles' column) or .smi/.txt, optionally .gz."
+    ),
+    reference: str | None = typer.Option(
+        None, "--reference", "-r", help="'qm9' (its training split) or a SMILES file: novelty and FCD."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+    no_fcd: bool = typer.Option(False, "--no-fcd", help="Skip FCD (it runs ChemNet on every molecule)."),
+    smiles_column: str | None = typer.Option(
+        None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
+    ),
+) -> None:
+    """Validity, uniqueness, novelty, FCD, internal diversity and property means of generated SMILES."""
+    smiles = metrics.read_generated(file, smiles_column=smiles_column)
+    if not smiles:
+        raise NothingUsableError(f"{file}: no samples")
+    ref = None if reference is None else metrics.load_reference(reference)
+    if ref is not None and not no_fcd and not fcd_stats.cache_file(ref).is_file():
+        where = fcd_stats.cache_dir() / "fcd"
+        typer.echo(f"computing FCD statistics of {len(ref)} reference molecules (once; cached in {where})", err=True)
+    result = metrics.evaluate(smiles, ref, compute_fcd=not no_fcd)
+    if as_json:
+        typer.echo(json.dumps({k: (None if _is_nan(v) else v) for k, v in result.items()}))
+    else:
+        typer.echo(format_table(result))
+
+
+def _is_nan(value: float) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def format_table(result: dict[str, float]) -> str:
+    """Two aligned columns, ``metric  value``; integers as integers, ratios with 4 decimals."""
+    width = max(len(k) for k in result)
+    lines = []
+    for key, value in result.items():
+        text = str(int(value)) if key in _INTEGER_KEYS else ("nan" if _is_nan(value) else f"{value:.4f}")
+        lines.append(f"{key:<{width}}  {text:>10}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    app.command("evaluate", epilog=_EPILOG)(evaluate)

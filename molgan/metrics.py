@@ -1,0 +1,347 @@
+"""Evaluation metrics for generated molecules, MOSES-style: plain functions over lists of SMILES.
+
+An entry is a SMILES string, or ``None`` / ``""`` for a sample that did not decode to a molecule.
+"Canonical" means RDKit canonical SMILES without stereo. Definitions:
+
+- validity: fraction of entries that RDKit parses and sanitizes into one connected fragment.
+- uniqueness: distinct canonical SMILES among the valid entries / number of valid entries.
+- unique@k: uniqueness over the first k valid entries (MOSES); reported when at least k are valid.
+- novelty: fraction of the distinct valid canonical SMILES that are not in the reference set.
+- intdiv_p: 1 - mean_i (mean_j T(i, j)^p)^(1/p) over the valid molecules, T = Tanimoto of Morgan
+  fingerprints (radius 2, 1024 bits), pairs i = j included (MOSES IntDiv_p).
+- fcd: Fréchet ChemNet Distance (Preuer 2018) between the canonical valid SMILES and the reference.
+- qed_mean, logp_mean, sa_mean: mean QED, Crippen logP and SA score of the distinct valid molecules.
+
+A ratio with an empty denominator (no entries, no valid entries) is ``NaN``.
+:func:`evaluate` returns all of them in one dict, like MOSES' ``get_all_metrics``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+from rdkit import Chem, DataStructs, RDLogger
+from rdkit.Chem import rdFingerprintGenerator
+
+from molgan import properties
+from molgan.errors import InputError
+from molgan.fcd_stats import FCDStats, compute_stats, frechet_distance, reference_stats
+
+RDLogger.DisableLog("rdApp.*")
+
+Mol = Chem.Mol
+
+#: Sizes of the ``unique@k`` entries of :func:`evaluate`.
+UNIQUE_AT = (1000, 10000)
+
+#: At most this many valid molecules enter :func:`internal_diversity` (a deterministic subsample).
+INTDIV_MAX_MOLECULES = 5000
+
+_MORGAN = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+
+
+# --- validity and canonical SMILES -------------------------------------------------------------
+
+
+def to_valid_mol(smiles: str | None) -> Mol | None:
+    """The sanitized molecule of ``smiles`` if it is valid (one connected fragment), else ``None``."""
+    if not smiles or not smiles.strip():
+        return None
+    mol = Chem.MolFromSmiles(smiles.strip())
+    if mol is None or mol.GetNumAtoms() == 0 or len(Chem.GetMolFrags(mol)) != 1:
+        return None
+    return mol
+
+
+def canonicalize(smiles: Iterable[str | None]) -> list[str | None]:
+    """Canonical SMILES (no stereo) of each valid entry, ``None`` for each invalid one."""
+    out: list[str | None] = []
+    for s in smiles:
+        mol = to_valid_mol(s)
+        out.append(None if mol is None else Chem.MolToSmiles(mol, isomericSmiles=False))
+    return out
+
+
+def _valid(canonical: Sequence[str | None]) -> list[str]:
+    return [s for s in canonical if s is not None]
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else math.nan
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+def validity(smiles: Sequence[str | None]) -> float:
+    """Fraction of entries that are valid single-fragment molecules (``None`` and ``""`` are invalid)."""
+    return _ratio(len(_valid(canonicalize(smiles))), len(smiles))
+
+
+def uniqueness(smiles: Sequence[str | None]) -> float:
+    """Distinct canonical SMILES among the valid entries / number of valid entries."""
+    valid = _valid(canonicalize(smiles))
+    return _ratio(len(set(valid)), len(valid))
+
+
+def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
+    """Uniqueness of the first ``k`` valid entries (MOSES unique@k).
+
+    With fewer than ``k`` valid entries it uses all of them and warns, as MOSES does.
+    """
+    valid = _valid(canonicalize(smiles))
+    if len(valid) < k:
+        warnings.warn(f"unique@{k} asked for, but only {len(valid)} valid molecules", stacklevel=2)
+    valid = valid[:k]
+    return _ratio(len(set(valid)), len(valid))
+
+
+def novelty(smiles: Sequence[str | None], reference: Iterable[str]) -> float:
+    """Fraction of the distinct valid canonical SMILES that are not in ``reference`` (canonicalized too)."""
+    return _novelty(set(_valid(canonicalize(smiles))), set(_valid(canonicalize(reference))))
+
+
+def _novelty(unique: set[str], reference: set[str]) -> float:
+    return _ratio(len(unique - reference), len(unique))
+
+
+def fingerprints(mols: Sequence[Mol]) -> list:
+    """Morgan bit vectors, radius 2, 1024 bits (the MOSES fingerprint)."""
+    return [_MORGAN.GetFingerprint(m) for m in mols]
+
+
+def internal_diversity(
+    smiles: Sequence[str | None], p: int = 1, *, max_molecules: int = INTDIV_MAX_MOLECULES, seed: int = 0
+) -> float:
+    """MOSES IntDiv_p: ``1 - mean_i (mean_j T(i, j)^p)^(1/p)`` over the valid molecules, duplicates kept.
+
+    ``T`` is the Tanimoto similarity of Morgan fingerprints (radius 2, 1024 bits); the mean over
+    ``j`` includes ``j = i``. With more than ``max_molecules`` valid molecules a subsample of that
+    size, drawn with ``numpy.random.default_rng(seed)``, is used (the cost grows as its square).
+    """
+    mols = [m for m in (to_valid_mol(s) for s in smiles) if m is not None]
+    return _internal_diversity(mols, (p,), max_molecules=max_molecules, seed=seed)[p]
+
+
+def _internal_diversity(
+    mols: Sequence[Mol], ps: Sequence[int], *, max_molecules: int, seed: int
+) -> dict[int, float]:
+    n = len(mols)
+    if n == 0:
+        return {p: math.nan for p in ps}
+    if n > max_molecules:
+        keep = np.sort(np.random.default_rng(seed).choice(n, size=max_molecules, replace=False))
+        mols = [mols[i] for i in keep]
+        n = max_molecules
+    fps = fingerprints(mols)
+    # row_sums[p][i] = sum_j T(i, j)^p; T is symmetric, so each pair is computed once.
+    row_sums = {p: np.ones(n) for p in ps}  # T(i, i) = 1
+    for i in range(n - 1):
+        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(fps[i], fps[i + 1 :]))
+        for p, sums in row_sums.items():
+            powered = sims**p
+            sums[i] += powered.sum()
+            sums[i + 1 :] += powered
+    return {p: float(1.0 - np.mean((sums / n) ** (1.0 / p))) for p, sums in row_sums.items()}
+
+
+def fcd(
+    gen_smiles: Sequence[str | None],
+    reference: Sequence[str] | FCDStats,
+    *,
+    n_jobs: int = 1,
+    device: str | None = "cpu",
+    cache: bool = True,
+) -> float:
+    """Fréchet ChemNet Distance between the valid generated molecules and a reference.
+
+    Both sides enter as canonical SMILES of their valid molecules, duplicates kept (MOSES).
+    ``reference`` is SMILES or precomputed :class:`~molgan.fcd_stats.FCDStats`; the statistics of
+    reference SMILES are cached on disk if ``cache`` (see :func:`molgan.fcd_stats.reference_stats`).
+    ``NaN`` if fewer than 2 generated molecules are valid. ``n_jobs`` processes one-hot encode SMILES.
+    """
+    if not isinstance(reference, FCDStats):
+        reference = _valid(canonicalize(reference))
+    return _fcd(_valid(canonicalize(gen_smiles)), reference, n_jobs=n_jobs, device=device, cache=cache)
+
+
+def _fcd(
+    gen_valid: Sequence[str], reference: Sequence[str] | FCDStats, *, n_jobs: int, device, cache: bool
+) -> float:
+    if len(gen_valid) < 2:
+        return math.nan
+    if not isinstance(reference, FCDStats):
+        if len(reference) < 2:
+            raise ValueError(f"FCD needs at least 2 valid reference molecules, got {len(reference)}")
+        reference = reference_stats(reference, cache=cache, n_jobs=n_jobs, device=device)
+    return frechet_distance(compute_stats(gen_valid, n_jobs=n_jobs, device=device), reference)
+
+
+def _property_mean(name: str, mols: Sequence[Mol]) -> float:
+    values = properties.PROPERTIES[name](mols)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else math.nan
+
+
+#: ``evaluate`` key -> name in :data:`molgan.properties.PROPERTIES`.
+PROPERTY_MEANS = {"qed_mean": "qed", "logp_mean": "logp", "sa_mean": "sa"}
+
+
+def evaluate(
+    smiles: Sequence[str | None],
+    reference: Sequence[str] | None = None,
+    *,
+    fcd_reference: Sequence[str] | FCDStats | None = None,
+    n_jobs: int = 1,
+    compute_fcd: bool = True,
+) -> dict[str, float]:
+    """All metrics of the module docstring in one dict (MOSES ``get_all_metrics``).
+
+    Keys: ``n``, ``n_valid``, ``n_unique``, ``validity``, ``uniqueness``, ``unique@1000`` and
+    ``unique@10000`` (when that many are valid), ``novelty`` (with ``reference``), ``fcd`` (with
+    ``reference`` or ``fcd_reference``, if ``compute_fcd``), ``intdiv1``, ``intdiv2``,
+    ``qed_mean``, ``logp_mean``, ``sa_mean``. ``fcd_reference`` replaces ``reference`` for FCD
+    (e.g. a test split, or cached statistics).
+    """
+    mols = [to_valid_mol(s) for s in smiles]
+    canonical = [None if m is None else Chem.MolToSmiles(m, isomericSmiles=False) for m in mols]
+    valid = _valid(canonical)
+    first_of: dict[str, Mol] = {}
+    for s, m in zip(canonical, mols):
+        if s is not None and s not in first_of:
+            first_of[s] = m
+
+    result: dict[str, float] = {
+        "n": len(smiles),
+        "n_valid": len(valid),
+        "n_unique": len(first_of),
+        "validity": _ratio(len(valid), len(smiles)),
+        "uniqueness": _ratio(len(first_of), len(valid)),
+    }
+    for k in UNIQUE_AT:
+        if len(valid) >= k:
+            result[f"unique@{k}"] = _ratio(len(set(valid[:k])), k)
+
+    reference_valid = None if reference is None else _valid(canonicalize(reference))
+    if reference_valid is not None:
+        result["novelty"] = _novelty(set(first_of), set(reference_valid))
+    if compute_fcd:
+        if fcd_reference is not None and not isinstance(fcd_reference, FCDStats):
+            fcd_reference = _valid(canonicalize(fcd_reference))
+        fcd_against = fcd_reference if fcd_reference is not None else reference_valid
+        if fcd_against is not None:
+            result["fcd"] = _fcd(valid, fcd_against, n_jobs=n_jobs, device="cpu", cache=True)
+
+    valid_mols = [m for m in mols if m is not None]
+    diversity = _internal_diversity(valid_mols, (1, 2), max_molecules=INTDIV_MAX_MOLECULES, seed=0)
+    result["intdiv1"], result["intdiv2"] = diversity[1], diversity[2]
+    unique_mols = list(first_of.values())
+    for key, name in PROPERTY_MEANS.items():
+        result[key] = _property_mean(name, unique_mols)
+    return result
+
+
+# --- reading generated SMILES ----------------------------------------------------------------------
+
+_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+_LINE_FORMATS = (".smi", ".smiles", ".txt")
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def read_generated(path: str | Path, smiles_column: str | None = None) -> list[str | None]:
+    """Every generated sample of a file, in order: its SMILES, or ``None`` where the cell is empty.
+
+    Unlike a data-set reader this drops nothing that stands for a sample, since an unparsable or
+    empty entry counts against validity. ``.csv`` / ``.tsv`` need a header with a ``smiles``
+    column (matched case-insensitively; or ``smiles_column``), and an empty cell is an invalid
+    sample. ``.smi`` / ``.smiles`` / ``.txt`` take the first whitespace-separated field of each
+    non-blank line (blank lines are not samples); a first line naming a ``smiles`` column is a
+    header. Each may be gzipped (``.csv.gz``). Raises :class:`~molgan.errors.InputError` for a
+    missing file, an unknown format or a missing column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    suffix = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    want = (smiles_column or "smiles").lower()
+    try:
+        with _open_text(path) as f:
+            if suffix in _DELIMITERS:
+                return _read_table(f, _DELIMITERS[suffix], want, path)
+            if suffix in _LINE_FORMATS:
+                return _read_lines(f, want)
+    except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    known = ", ".join(sorted((*_DELIMITERS, *_LINE_FORMATS)))
+    raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}; use {known} (optionally .gz)")
+
+
+def _read_table(f, delimiter: str, want: str, path: Path) -> list[str | None]:
+    reader = csv.reader(f, delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        return []
+    lowered = [h.strip().lower() for h in header]
+    if want not in lowered:
+        raise InputError(f"{path}: no {want!r} column; columns are {header}")
+    col = lowered.index(want)
+    out: list[str | None] = []
+    for row in reader:
+        if not row and len(header) > 1:
+            continue  # a blank line is not a sample (with one column it is an empty cell)
+        cell = row[col].strip() if col < len(row) else ""
+        out.append(cell or None)
+    return out
+
+
+def _read_lines(f, want: str) -> list[str | None]:
+    out: list[str | None] = []
+    col = 0
+    first = True
+    for line in f:
+        fields = line.split()
+        if not fields:
+            continue
+        if first:
+            first = False
+            lowered = [x.lower() for x in fields]
+            if want in lowered:  # a header line
+                col = lowered.index(want)
+                continue
+        out.append(fields[col] if col < len(fields) else None)
+    return out
+
+
+def load_reference(reference: str) -> list[str]:
+    """Canonical SMILES of the valid molecules of a data set (``qm9``: its training split) or a file.
+
+    A file is read by :func:`read_generated`. An existing path wins over a data-set name; a name
+    goes to :func:`molgan.datasets.load_dataset`.
+    """
+    path = Path(reference).expanduser()
+    if path.exists() or path.suffix or "/" in reference or "\\" in reference:
+        smiles = _valid(canonicalize(read_generated(path)))
+        if not smiles:
+            raise InputError(f"reference {path}: no valid SMILES")
+        return smiles
+    try:
+        from molgan.datasets import load_dataset  # another module; imported only when a name is used
+    except ImportError as exc:
+        raise InputError(f"reference {reference!r}: named data sets are not available ({exc})") from None
+    try:
+        dataset = load_dataset(reference)
+    except (KeyError, ValueError) as exc:
+        raise InputError(f"reference {reference!r}: {exc}") from None
+    return _valid(canonicalize(dataset.smiles[int(i)] for i in dataset.split("train")))
