@@ -1,7 +1,68 @@
-"""CLI commands (placeholder until implemented)."""
+"""``molgan data ...``: inspect data sets (the work is done by :mod:`molgan.datasets`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
 
 import typer
 
+from molgan.datasets import FRAGMENT_POLICIES, LoadReport, load_dataset
+
+data_app = typer.Typer(help="Inspect and prepare molecule data sets.", no_args_is_help=True)
+
+
+@data_app.command("info")
+def info(
+    source: str = typer.Argument(..., help="qm9, moses, moses-sample, or a .smi/.csv/.tsv/.sdf file (optionally .gz)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
+    smiles_column: Optional[str] = typer.Option(None, "--smiles-column", help="SMILES column of a CSV/TSV file."),
+    max_atoms: Optional[int] = typer.Option(None, "--max-atoms", min=1, help="Skip molecules with more heavy atoms."),
+    fragments: str = typer.Option("skip", "--fragments", help="Several-fragment molecules: skip or largest."),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse (and store) the encoded arrays."),
+) -> None:
+    """Read SOURCE, encode it with its vocabulary, and report what fits exactly and what was skipped.
+
+    \b
+    Examples:
+      molgan data info qm9
+      molgan data info moses-sample --json
+      molgan data info mols.csv.gz --smiles-column canonical_smiles --max-atoms 20
+      molgan data info library.sdf --fragments largest --no-cache
+    """
+    if fragments not in FRAGMENT_POLICIES:
+        raise typer.BadParameter(f"use one of {', '.join(FRAGMENT_POLICIES)}", param_hint="--fragments")
+    dataset = load_dataset(
+        source, smiles_column=smiles_column, max_atoms=max_atoms, fragments=fragments, cache=cache
+    )
+    report = dataset.report
+    if as_json:
+        data = report.to_dict()
+        data["splits"] = {name: len(indices) for name, indices in dataset.splits.items()}
+        typer.echo(json.dumps(data))
+    else:
+        typer.echo(format_report(report, {name: len(v) for name, v in dataset.splits.items()}))
+
+
+def format_report(report: LoadReport, split_sizes: dict[str, int]) -> str:
+    """A readable, aligned summary of a :class:`LoadReport`."""
+    rows = [
+        ("source", report.source),
+        ("records read", f"{report.n_read:,}"),
+        ("parsed by RDKit", f"{report.n_valid:,}"),
+        ("representable", f"{report.n_representable:,}"),
+        ("round trip exact", f"{report.n_roundtrip_exact:,} ({report.roundtrip_exactness:.4%})"),
+        ("kept", f"{report.n_kept:,}"),
+        ("max atoms", str(report.max_atoms)),
+        ("atom types", " ".join(report.atom_types)),
+        ("splits", ", ".join(f"{k} {v:,}" for k, v in split_sizes.items())),
+    ]
+    skipped = sorted(report.skipped.items(), key=lambda kv: -kv[1])
+    rows.append(("skipped", "none" if not skipped else ", ".join(f"{k} {v:,}" for k, v in skipped)))
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add the ``data`` command group to the app."""
+    app.add_typer(data_app, name="data")

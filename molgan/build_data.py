@@ -1,0 +1,103 @@
+"""Rebuild the bundled data files of ``datasets/`` from the packages they come from.
+
+    python -m molgan.build_data qm9 --out datasets/qm9.csv.gz
+    python -m molgan.build_data moses-sample --n 2000 --seed 0 --out datasets/moses_sample.csv.gz
+
+``qm9`` reads the three CSV files of the ``qm9pack`` package (column ``SMILES``, plus the QM9
+``Index``) and writes one row per QM9 molecule: ``index,smiles`` with RDKit's canonical SMILES
+without stereo. ``moses-sample`` draws a seeded sample of the MOSES training set shipped by
+``molsets`` and writes ``moses_index,smiles`` (the SMILES as MOSES gives them). Neither package is
+imported: their files are located with :func:`importlib.util.find_spec`. The output is gzip with a
+zero timestamp, so a rebuild with the same inputs is byte-identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import io
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from rdkit import Chem, RDLogger
+
+from molgan.datasets import moses_train_file, package_dir
+from molgan.errors import InputError
+
+RDLogger.DisableLog("rdApp.*")
+
+QM9_PARTS = ("qm9_part1.csv", "qm9_part2.csv", "qm9_part3.csv")
+
+
+def build_qm9(out: str | Path) -> dict[str, int]:
+    """Write ``index,smiles`` (canonical, no stereo) for every QM9 molecule RDKit parses."""
+    folder = package_dir("qm9pack", "pip install qm9pack") / "data"
+    rows, unparsable = [], 0
+    csv.field_size_limit(2**30)  # the qm9pack files hold long coordinate fields
+    for part in QM9_PARTS:
+        with open(folder / part, newline="", encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                mol = Chem.MolFromSmiles(record["SMILES"])
+                if mol is None:
+                    unparsable += 1
+                    continue
+                rows.append((int(record["Index"]), Chem.MolToSmiles(mol, isomericSmiles=False)))
+    rows.sort()
+    _write_gzip_csv(out, ("index", "smiles"), rows)
+    return {"written": len(rows), "unparsable": unparsable}
+
+
+def build_moses_sample(out: str | Path, n: int = 2000, seed: int = 0) -> dict[str, int]:
+    """Write a seeded sample of ``n`` rows of the MOSES training set (``moses_index,smiles``)."""
+    smiles = list(_moses_smiles(moses_train_file()))
+    if n > len(smiles):
+        raise InputError(f"asked for {n} molecules, MOSES train has {len(smiles)}")
+    chosen = sorted(random.Random(seed).sample(range(len(smiles)), n))
+    _write_gzip_csv(out, ("moses_index", "smiles"), [(i, smiles[i]) for i in chosen])
+    return {"written": n, "population": len(smiles)}
+
+
+def _moses_smiles(path: Path) -> Iterator[str]:
+    with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
+        for record in csv.DictReader(handle):
+            yield record["SMILES"].strip()
+
+
+def _write_gzip_csv(out: str | Path, header: tuple[str, ...], rows: list[tuple]) -> None:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz:
+        gz.write(text.getvalue().encode("utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m molgan.build_data", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    qm9 = commands.add_parser("qm9", help="all QM9 molecules from qm9pack")
+    qm9.add_argument("--out", default="datasets/qm9.csv.gz")
+    moses = commands.add_parser("moses-sample", help="a seeded sample of the MOSES training set")
+    moses.add_argument("--out", default="datasets/moses_sample.csv.gz")
+    moses.add_argument("--n", type=int, default=2000)
+    moses.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "qm9":
+            stats = build_qm9(args.out)
+        else:
+            stats = build_moses_sample(args.out, n=args.n, seed=args.seed)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}: {stats}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""Data sets: molecules read, cleaned, encoded into graph arrays, split, and cached.
+
+:func:`load_dataset` turns a source (``"qm9"``, ``"moses"``, ``"moses-sample"`` or a file path) into
+a :class:`MolDataset`: canonical SMILES (no stereo, no duplicates), ``nodes [M, N]`` and
+``adj [M, N, N]`` uint8 arrays, the vocabulary, a seeded train/valid/test split, and a
+:class:`LoadReport` that counts every molecule dropped on the way and why. A molecule is kept only
+if the vocabulary represents it *exactly*: decoding its graph gives back the same canonical SMILES.
+
+The arrays are cached (``np.savez`` + JSON metadata, never pickle) under ``$MOLGAN_CACHE_DIR`` or
+``~/.cache/molgan``, keyed by the source file's content and every option that changes the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.resources
+import importlib.util
+import json
+import os
+import tempfile
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rdkit
+from rdkit import Chem
+
+from molgan.errors import InputError, NothingUsableError
+from molgan.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.readers import read_molecules
+from molgan.vocab import QM9_VOCABULARY, Vocabulary
+
+Mol = Chem.Mol
+
+#: Bump when the cached content or its meaning changes.
+CACHE_FORMAT = 1
+SPLITS = ("train", "valid", "test")
+FRAGMENT_POLICIES = ("skip", "largest")
+#: Bundled files (in ``datasets/``, or ``molgan/_datasets`` of an installed wheel).
+BUNDLED = {"qm9": "qm9.csv.gz", "moses-sample": "moses_sample.csv.gz"}
+MOSES_PIP = "pip install --no-deps molsets"
+_HASH_BYTES_UP_TO = 256 * 2**20  # larger files are identified by path, size and mtime
+_CHUNK = 20_000
+
+
+@dataclass
+class LoadReport:
+    """What happened to the molecules of a source on their way into a :class:`MolDataset`.
+
+    ``n_read`` records seen, ``n_valid`` parsed by RDKit, ``n_representable`` encoded by the
+    vocabulary (after de-duplication), ``n_roundtrip_exact`` decoded back to the same canonical
+    SMILES, ``n_kept`` in the data set. ``skipped`` maps a reason to a count; ``fragments_reduced``
+    and ``truncated_file`` are notes, not drops.
+    """
+
+    source: str
+    n_read: int = 0
+    n_valid: int = 0
+    n_representable: int = 0
+    n_roundtrip_exact: int = 0
+    n_kept: int = 0
+    max_atoms: int = 0
+    atom_types: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def roundtrip_exactness(self) -> float:
+        """Fraction of the representable molecules that decode back exactly."""
+        return self.n_roundtrip_exact / self.n_representable if self.n_representable else 0.0
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["roundtrip_exactness"] = round(self.roundtrip_exactness, 6)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LoadReport:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class MolDataset:
+    """Encoded molecules: ``smiles[i]`` is the canonical SMILES of graph ``nodes[i]``, ``adj[i]``.
+
+    ``nodes``: ``[M, N]`` uint8 node-type indices, ``adj``: ``[M, N, N]`` uint8 bond-type indices,
+    ``N = vocab.max_atoms``. ``splits`` maps ``train``/``valid``/``test`` to sorted index arrays.
+    """
+
+    smiles: list[str]
+    nodes: np.ndarray
+    adj: np.ndarray
+    vocab: Vocabulary
+    report: LoadReport
+    splits: dict[str, np.ndarray]
+    cache_file: Path | None = None
+
+    def __len__(self) -> int:
+        return len(self.smiles)
+
+    def split(self, name: str) -> np.ndarray:
+        """Indices of the ``train``, ``valid`` or ``test`` molecules."""
+        if name not in self.splits:
+            raise KeyError(f"unknown split {name!r}; use one of {list(self.splits)}")
+        return self.splits[name]
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v)}" for k, v in self.splits.items())
+        return f"MolDataset({self.report.source!r}, n={len(self)}, max_atoms={self.vocab.max_atoms}, {sizes})"
+
+
+def load_dataset(
+    source: str | Path,
+    *,
+    vocab: Vocabulary | None = None,
+    max_atoms: int | None = None,
+    smiles_column: str | None = None,
+    fragments: str = "skip",
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    split_seed: int = 0,
+    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+) -> MolDataset:
+    """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.readers`).
+
+    ``vocab`` defaults to :data:`~molgan.vocab.QM9_VOCABULARY` for QM9 and is inferred from the
+    molecules otherwise; ``max_atoms`` overrides its size (larger molecules are skipped as
+    ``too_many_atoms``). ``fragments``: ``"skip"`` several-fragment molecules or keep the
+    ``"largest"`` fragment. With ``cache=True`` the encoded arrays are reused when the source file
+    and the options are unchanged.
+    """
+    if fragments not in FRAGMENT_POLICIES:
+        raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
+    fractions = _check_fractions(split_fractions)
+    if max_atoms is not None and max_atoms < 1:
+        raise InputError(f"max_atoms must be >= 1, got {max_atoms}")
+    path, column, default_vocab = resolve_source(source)
+    column = smiles_column or column
+    vocab = vocab or default_vocab
+    if vocab is not None and max_atoms is not None:
+        vocab = dataclasses.replace(vocab, max_atoms=max_atoms)
+
+    options = {
+        "format": CACHE_FORMAT,
+        "rdkit": rdkit.__version__,
+        "source": _file_identity(path),
+        "smiles_column": column,
+        "vocab": vocab.to_dict() if vocab is not None else None,
+        "max_atoms": max_atoms,
+        "fragments": fragments,
+    }
+    stem = None
+    if cache:
+        key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:24]
+        stem = _cache_root(cache_dir) / f"{_safe_name(str(source))}-{key}"
+        cached = _read_cache(stem, options)
+        if cached is not None:
+            smiles, nodes, adj, cached_vocab, report = cached
+            splits = _cached_split(stem, len(smiles), split_seed, fractions)
+            return MolDataset(smiles, nodes, adj, cached_vocab, report, splits, stem.with_suffix(".npz"))
+
+    smiles, nodes, adj, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments)
+    splits = make_split(len(smiles), split_seed, fractions)
+    if stem is not None and _write_cache(stem, options, smiles, nodes, adj, vocab, report):
+        _write_split(stem, split_seed, fractions, splits)
+    return MolDataset(smiles, nodes, adj, vocab, report, splits, None if stem is None else stem.with_suffix(".npz"))
+
+
+def resolve_source(source: str | Path) -> tuple[Path, str | None, Vocabulary | None]:
+    """``(file, smiles column, default vocabulary)`` of a data set name or a path."""
+    name = str(source)
+    if name == "qm9":
+        return bundled_file(BUNDLED["qm9"]), "smiles", QM9_VOCABULARY
+    if name == "moses-sample":
+        return bundled_file(BUNDLED["moses-sample"]), "smiles", None
+    if name == "moses":
+        return moses_train_file(), "SMILES", None
+    return Path(source), None, None
+
+
+def bundled_file(name: str) -> Path:
+    """A file of the bundled ``datasets/`` folder: from an installed wheel or from the repository."""
+    try:
+        packaged = importlib.resources.files("molgan") / "_datasets" / name
+        if isinstance(packaged, Path) and packaged.is_file():
+            return packaged
+    except (ModuleNotFoundError, NotADirectoryError):
+        pass
+    repo = Path(__file__).resolve().parent.parent / "datasets" / name
+    if repo.is_file():
+        return repo
+    raise InputError(f"bundled data file {name} not found (looked in molgan/_datasets and {repo.parent})")
+
+
+def package_dir(name: str, pip_hint: str) -> Path:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(f"package {name!r} is not installed; run: {pip_hint}")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def moses_train_file() -> Path:
+    """The MOSES training set (``moses/dataset/data/train.csv.gz``) of the ``molsets`` package."""
+    path = package_dir("moses", MOSES_PIP) / "dataset" / "data" / "train.csv.gz"
+    if not path.is_file():
+        raise InputError(f"{path} is missing; run: {MOSES_PIP} --force-reinstall")
+    return path
+
+
+def make_split(n: int, seed: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, np.ndarray]:
+    """Seeded random split of ``range(n)`` into sorted ``train``/``valid``/``test`` index arrays."""
+    fractions = _check_fractions(fractions)
+    order = np.random.default_rng(seed).permutation(n)
+    n_train = int(round(fractions[0] * n))
+    n_valid = min(int(round(fractions[1] * n)), n - n_train)
+    bounds = (0, n_train, n_train + n_valid, n)
+    return {name: np.sort(order[bounds[i] : bounds[i + 1]]).astype(np.int64) for i, name in enumerate(SPLITS)}
+
+
+def default_cache_dir() -> Path:
+    """``$MOLGAN_CACHE_DIR``, else ``~/.cache/molgan``."""
+    return Path(os.environ.get("MOLGAN_CACHE_DIR") or Path.home() / ".cache" / "molgan")
+
+
+# --- featurization -----------------------------------------------------------------------------
+
+
+def _featurize(
+    path: Path,
+    source: str,
+    column: str | None,
+    vocab: Vocabulary | None,
+    max_atoms: int | None,
+    fragments: str,
+) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
+    read = read_molecules(path, column, keep_fragments=fragments)
+    skipped = Counter(read.skipped)
+    report = LoadReport(source=source, n_read=read.n_read)
+    report.n_valid = len(read.mols) + skipped["several_fragments"]
+
+    unique: list[Mol] = []
+    canonical: list[str] = []
+    seen: set[str] = set()
+    for mol in read.mols:
+        text = Chem.MolToSmiles(mol, isomericSmiles=False)
+        if text in seen:
+            skipped["duplicate"] += 1
+            continue
+        seen.add(text)
+        unique.append(mol)
+        canonical.append(text)
+
+    if vocab is None:
+        fitting = [m for m in unique if max_atoms is None or m.GetNumAtoms() <= max_atoms]
+        vocab = Vocabulary.from_mols(fitting, max_atoms=max_atoms)
+    report.max_atoms = vocab.max_atoms
+    report.atom_types = vocab.atom_labels()
+
+    kept_smiles: list[str] = []
+    node_parts, adj_parts = [], []
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start : start + _CHUNK]
+        encoded = encode_mols(chunk, vocab, ordering="canonical")
+        skipped.update(reason for reason in encoded.failures if reason is not None)
+        ok = np.flatnonzero(encoded.ok)
+        report.n_representable += len(ok)
+        decoded = to_smiles(decode_graphs(encoded.nodes[ok], encoded.adj[ok], vocab))
+        exact = [i for i, text in zip(ok, decoded) if text == canonical[start + i]]
+        skipped["roundtrip_mismatch"] += len(ok) - len(exact)
+        kept_smiles.extend(canonical[start + i] for i in exact)
+        node_parts.append(encoded.nodes[exact])
+        adj_parts.append(encoded.adj[exact])
+
+    report.n_roundtrip_exact = report.n_kept = len(kept_smiles)
+    report.skipped = {k: v for k, v in sorted(skipped.items()) if v}
+    if not kept_smiles:
+        raise NothingUsableError(f"no molecule of {source} fits the vocabulary exactly; skipped: {report.skipped}")
+    n = vocab.max_atoms
+    nodes = np.concatenate(node_parts) if node_parts else np.zeros((0, n), np.uint8)
+    adj = np.concatenate(adj_parts) if adj_parts else np.zeros((0, n, n), np.uint8)
+    return kept_smiles, nodes, adj, vocab, report
+
+
+def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
+    values = tuple(float(f) for f in fractions)
+    if len(values) != 3 or any(f < 0 for f in values) or abs(sum(values) - 1.0) > 1e-6:
+        raise InputError(f"split_fractions must be three non-negative numbers summing to 1, got {list(fractions)}")
+    return values  # type: ignore[return-value]
+
+
+# --- cache -------------------------------------------------------------------------------------
+
+
+def _cache_root(cache_dir: str | Path | None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
+
+
+def _safe_name(source: str) -> str:
+    stem = Path(source).name.split(".")[0] or "data"
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:40]
+
+
+def _file_identity(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path)  # the reader reports the missing file
+    if stat.st_size > _HASH_BYTES_UP_TO:
+        return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(2**20):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def _read_cache(stem: Path, options: dict):
+    """The cached ``(smiles, nodes, adj, vocab, report)``, or ``None`` if absent, stale or damaged."""
+    meta_path, data_path = stem.with_suffix(".json"), stem.with_suffix(".npz")
+    if not meta_path.is_file() or not data_path.is_file():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+        if meta.get("options") != options:
+            return None
+        vocab = Vocabulary.from_dict(meta["vocab"])
+        report = LoadReport.from_dict(meta["report"])
+        with np.load(data_path, allow_pickle=False) as data:
+            nodes, adj = data["nodes"], data["adj"]
+            smiles = bytes(data["smiles"]).decode("utf-8").split("\n")
+        m, n = len(smiles), vocab.max_atoms
+        if nodes.shape != (m, n) or adj.shape != (m, n, n) or m != report.n_kept:
+            return None
+        if nodes.dtype != np.uint8 or adj.dtype != np.uint8:
+            return None
+        return smiles, nodes, adj, vocab, report
+    except Exception:  # any damage (truncated zip, bad JSON, missing key): rebuild
+        return None
+
+
+def _write_cache(stem: Path, options: dict, smiles, nodes, adj, vocab: Vocabulary, report: LoadReport) -> bool:
+    meta = {"options": options, "vocab": vocab.to_dict(), "report": report.to_dict()}
+    text = np.frombuffer("\n".join(smiles).encode("utf-8"), dtype=np.uint8)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(stem.with_suffix(".npz"), lambda f: np.savez(f, nodes=nodes, adj=adj, smiles=text))
+        _atomic_write(stem.with_suffix(".json"), lambda f: f.write(json.dumps(meta, indent=1).encode()))
+    except OSError as exc:
+        warnings.warn(f"could not write the data cache in {stem.parent}: {exc}", stacklevel=3)
+        return False
+    return True
+
+
+def _split_path(stem: Path, seed: int, fractions: tuple[float, float, float]) -> Path:
+    tag = hashlib.sha256(json.dumps([seed, fractions]).encode()).hexdigest()[:8]
+    return stem.parent / f"{stem.name}.split-{seed}-{tag}.npz"
+
+
+def _cached_split(stem: Path, n: int, seed: int, fractions: tuple[float, float, float]) -> dict[str, np.ndarray]:
+    path = _split_path(stem, seed, fractions)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            splits = {name: data[name] for name in SPLITS}
+        if sum(len(v) for v in splits.values()) == n and all(v.max(initial=-1) < n for v in splits.values()):
+            return splits
+    except Exception:  # absent or damaged: make it again
+        pass
+    splits = make_split(n, seed, fractions)
+    try:
+        _write_split(stem, seed, fractions, splits)
+    except OSError:
+        pass
+    return splits
+
+
+def _write_split(stem: Path, seed: int, fractions, splits: dict[str, np.ndarray]) -> None:
+    _atomic_write(_split_path(stem, seed, fractions), lambda f: np.savez(f, **splits))
+
+
+def _atomic_write(path: Path, write) -> None:
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False)
+    try:
+        with handle:
+            write(handle)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
