@@ -1,7 +1,76 @@
-"""CLI commands (placeholder until implemented)."""
+"""``molgan score``: score a file of molecules with a reward (a preset or a TOML file) into a CSV."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
 
 import typer
+
+from molgan.errors import InputError
+from molgan.scoring import AGGREGATIONS, COMPONENTS, PRESETS, TRANSFORMS, load_reward, write_scores_csv
+
+_EPILOG = """\
+Examples:
+
+  molgan score samples.smi --reward qed --output scored.csv
+
+  molgan score samples.csv.gz --reward druglike --output scored.csv --jobs 2
+
+  molgan score hits.tsv --smiles-column canonical_smiles --reward my_reward.toml -o scored.csv --force
+
+Presets: {presets}. A reward file is TOML with one table per component, for example:
+
+  aggregation = "geometric"
+
+  component = [{{ name = "qed" }}, {{ name = "mw", weight = 0.5, transform = {{ type = "double_sigmoid", low = 200, high = 500 }} }}]
+
+Components: {components}. Transforms: {transforms}. Aggregations: {aggregations}.
+
+The CSV has one row per molecule that could be read: smiles, then <component>_raw and <component> (transformed onto 0..1) for each component, then total. Records that cannot be read are counted and skipped.
+
+The component sklearn_model loads a joblib/pickle file: such files run code when loaded, so use only model files you trust.
+"""
+
+
+def score(
+    file: Path = typer.Argument(
+        ..., help="Molecules: .smi/.txt, .csv/.tsv (a 'smiles' column) or .sdf, optionally .gz."
+    ),
+    reward: str = typer.Option(..., "--reward", "-r", help="A preset (see below) or a .toml reward file."),
+    output: Path = typer.Option(..., "--output", "-o", help="CSV file to write."),
+    smiles_column: str | None = typer.Option(
+        None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
+    ),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes to score with."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
+) -> None:
+    """Score molecules with a reward: per-component raw and transformed scores, and the total."""
+    from molgan.readers import read_molecules
+
+    if output.exists() and not force:
+        raise InputError(f"{output} exists; use --force to overwrite it")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded = load_reward(reward)
+    for warning in caught:
+        typer.echo(f"warning: {warning.message}", err=True)
+    result = read_molecules(file, smiles_column=smiles_column)
+    table = loaded.score(result.mols, n_jobs=jobs)
+    write_scores_csv(output, result.smiles, table, force=force)
+    typer.echo(f"scored {len(table)} molecules from {file} with {loaded} -> {output}")
+    dropped = {reason: n for reason, n in result.skipped.items() if n}
+    if dropped:
+        details = ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items()))
+        typer.echo(f"skipped {result.n_read - len(result.mols)} of {result.n_read} records ({details})")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
+    epilog = _EPILOG.format(
+        presets=", ".join(PRESETS),
+        components=", ".join(COMPONENTS),
+        transforms=", ".join(TRANSFORMS),
+        aggregations=", ".join(AGGREGATIONS),
+    )
+    app.command("score", epilog=epilog)(score)

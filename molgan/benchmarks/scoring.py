@@ -1,0 +1,107 @@
+"""Time reward scoring: QED + SA + logP on 10,000 QM9 molecules, one process and several.
+
+    python -m molgan.benchmarks.scoring [--n 10000] [--jobs 2] [--input FILE.csv[.gz]]
+
+The molecules come from ``--input`` (a CSV with a ``SMILES``/``smiles`` column), else molgan's
+bundled ``datasets/qm9.csv.gz`` if present, else the ``qm9pack`` package's QM9 CSV. SMILES parsing is
+timed separately; the scoring times include everything ``Reward.score`` does (for ``n_jobs > 1``:
+starting the worker processes and shipping the molecules as RDKit binary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import resource
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from rdkit import Chem
+
+from molgan.scoring import Reward, ReverseSigmoid, Sigmoid, Term
+
+
+def benchmark_reward() -> Reward:
+    """QED + SA + logP, arithmetic mean (the transforms of the ``sa`` and ``logp`` presets)."""
+    return Reward(
+        [
+            Term("qed"),
+            Term("sa", transform=ReverseSigmoid(1.5, 5.0)),
+            Term("logp", transform=Sigmoid(-2.12, 6.04)),
+        ]
+    )
+
+
+def default_input() -> Path:
+    """The bundled QM9 file if there is one, else qm9pack's first QM9 part."""
+    candidates = [
+        Path(__file__).resolve().parents[2] / "datasets" / "qm9.csv.gz",  # a source checkout
+        Path(str(resources.files("molgan"))) / "_datasets" / "qm9.csv.gz",  # an installed wheel
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    try:
+        return Path(str(resources.files("qm9pack") / "data" / "qm9_part1.csv"))
+    except ModuleNotFoundError:
+        raise SystemExit("no QM9 file found: pass --input FILE.csv with a SMILES column") from None
+
+
+def read_smiles(path: Path, n: int) -> list[str]:
+    """The first ``n`` SMILES of a CSV (optionally gzipped) with a ``smiles`` column (any case)."""
+    raw = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+    with raw as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        column = [h.strip().lower() for h in header].index("smiles")
+        out = []
+        for row in reader:
+            out.append(row[column])
+            if len(out) == n:
+                break
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="number of molecules (default 10000)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the parallel run (default 2)")
+    parser.add_argument("--input", type=Path, default=None, help="CSV with a SMILES column")
+    args = parser.parse_args(argv)
+
+    path = args.input or default_input()
+    smiles = read_smiles(path, args.n)
+    start = time.perf_counter()
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    parse_s = time.perf_counter() - start
+    reward = benchmark_reward()
+    reward(mols[:10])  # load the SA fragment scores once, outside the timings
+
+    print(f"{len(mols)} molecules from {path} (parsed in {parse_s:.2f} s); reward: {reward}")
+    runs = [("Reward.__call__, 1 process", lambda: reward(mols))]
+    runs.append(("Reward.score, n_jobs=1", lambda: reward.score(mols, n_jobs=1)))
+    if args.jobs > 1:
+        runs.append((f"Reward.score, n_jobs={args.jobs}", lambda: reward.score(mols, n_jobs=args.jobs)))
+    print(f"{'':32s} {'wall':>8s} {'molecules/s':>12s} {'CPU':>8s}")
+    for name, run in runs:
+        cpu_start = _cpu_seconds()
+        start = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu_start
+        print(f"{name:32s} {seconds:7.2f}s {len(mols) / seconds:12.0f} {cpu:7.2f}s")
+    print("CPU: seconds used by this process and its worker processes (independent of other load).")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and of its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+if __name__ == "__main__":
+    main()
