@@ -65,6 +65,11 @@ def test_score_table_rows_and_columns():
     assert rows[1]["total"] == pytest.approx(table.total[1])
 
 
+def test_smiles_strings_are_refused():
+    with pytest.raises(TypeError, match="expected RDKit molecules or None, got str"):
+        Reward([Term("qed")])(["CCO"])
+
+
 def test_empty_batch():
     table = Reward([Term("qed")]).score([])
     assert len(table) == 0 and table.to_rows() == []

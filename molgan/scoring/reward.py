@@ -105,13 +105,14 @@ class Reward:
             raise ConfigError("a reward needs at least one component")
         if aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown aggregation {aggregation!r}; known: {', '.join(AGGREGATIONS)}")
-        if not (isinstance(invalid_score, (int, float)) and math.isfinite(invalid_score)):
+        if isinstance(invalid_score, bool) or not (
+            isinstance(invalid_score, (int, float)) and math.isfinite(invalid_score)
+        ):
             raise ConfigError(f"invalid_score must be a finite number, got {invalid_score!r}")
         self.terms = tuple(_bind(i, term) for i, term in enumerate(terms, start=1))
         self.aggregation = aggregation
         self.invalid_score = float(invalid_score)
         self.labels = tuple(t.label for t in self.terms)
-        self._components = [_build_component(i, t) for i, t in enumerate(self.terms, start=1)]
         self._transforms = [t.transform for t in self.terms]
         self._weights = np.array([t.weight for t in self.terms], dtype=np.float64)
         if not self._weights.sum() > 0:
@@ -120,6 +121,8 @@ class Reward:
         clash = sorted({c for c in columns if columns.count(c) > 1} | (set(self.labels) & RESERVED_LABELS))
         if clash:
             raise ConfigError(f"column name {clash[0]!r} would appear twice; give the components distinct labels")
+        # last: building a component may read files (references, a model)
+        self._components = [_build_component(i, t) for i, t in enumerate(self.terms, start=1)]
 
     def __repr__(self) -> str:
         terms = ", ".join(f"{t.label}*{t.weight:g}" for t in self.terms)
@@ -127,6 +130,7 @@ class Reward:
 
     def __call__(self, mols: Sequence[Mol | None]) -> np.ndarray:
         """Totals ``[N]`` for a batch, in this process: the fast path for a training loop."""
+        _check_mols(mols)
         raw = self._raw_scores(mols)
         transformed = np.stack([f(r) for f, r in zip(self._transforms, raw)])
         return self._aggregate(transformed, mols)
@@ -137,6 +141,7 @@ class Reward:
         """
         n_jobs = _resolve_jobs(n_jobs)
         workers = min(n_jobs, len(mols) // 200)
+        _check_mols(mols)
         raw = _parallel_raw_scores(self, mols, workers) if workers > 1 else self._raw_scores(mols)
         transformed = np.stack([f(r) for f, r in zip(self._transforms, raw)])
         return ScoreTable(
@@ -208,6 +213,13 @@ def _build_component(index: int, term: Term) -> Component:
             "(sigmoid, reverse_sigmoid, double_sigmoid or step)"
         )
     return component
+
+
+def _check_mols(mols: Sequence[Mol | None]) -> None:
+    """Refuse anything but molecules and ``None`` (SMILES strings would silently score NaN)."""
+    bad = next((m for m in mols if m is not None and not isinstance(m, Chem.Mol)), None)
+    if bad is not None:
+        raise TypeError(f"expected RDKit molecules or None, got {type(bad).__name__}: {bad!r}")
 
 
 def _resolve_jobs(n_jobs: int) -> int:
