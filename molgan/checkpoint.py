@@ -1,0 +1,178 @@
+"""Self-contained model checkpoints: safetensors weights + JSON config, vocabulary and metadata.
+
+A checkpoint is a directory::
+
+    model.safetensors     weights of every network (keys "generator.<param>", "critic.<param>", ...)
+    optimizer.safetensors optimizer state, for --resume (training checkpoints only)
+    checkpoint.json       format version, run config, vocabulary, step, metrics, RNG state, card
+
+Nothing is ever unpickled: weights load through safetensors, everything else through JSON.
+Every file is written to a temporary name and renamed, and the directory itself is swapped in
+with a rename, so a killed process leaves either the old checkpoint or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from molgan.config import RunConfig
+from molgan.errors import CheckpointError, ConfigError
+from molgan.vocab import Vocabulary, VocabularyError
+
+FORMAT = "molgan-checkpoint"
+FORMAT_VERSION = 1
+WEIGHTS = "model.safetensors"
+OPTIMIZER = "optimizer.safetensors"
+META = "checkpoint.json"
+
+
+def save_checkpoint(
+    directory: str | Path,
+    *,
+    config: RunConfig,
+    vocab: Vocabulary,
+    modules: Mapping[str, torch.nn.Module],
+    step: int = 0,
+    metrics: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    optimizer_state: Mapping[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write a checkpoint directory atomically (build it beside the target, then rename)."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        tensors = {
+            f"{name}.{key}": value.detach().cpu().contiguous()
+            for name, module in modules.items()
+            for key, value in module.state_dict().items()
+        }
+        save_file(tensors, str(staging / WEIGHTS))
+        if optimizer_state:
+            save_file({k: v.detach().cpu().contiguous() for k, v in optimizer_state.items()}, str(staging / OPTIMIZER))
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "config": config.to_dict(),
+            "vocabulary": vocab.to_dict(),
+            "step": step,
+            "modules": sorted(modules),
+            "metrics": dict(metrics or {}),
+            "extra": dict(extra or {}),
+        }
+        (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
+        _fsync_dir(staging)
+        _swap_in(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def _swap_in(staging: Path, directory: Path) -> None:
+    if directory.exists():
+        old = directory.with_name(f".{directory.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(directory, old)
+        os.replace(staging, directory)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, directory)
+
+
+def _fsync_dir(path: Path) -> None:
+    for item in path.iterdir():
+        with open(item, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+class Checkpoint:
+    """A loaded checkpoint: config, vocabulary, weights by module, and metadata."""
+
+    def __init__(self, path: Path, meta: dict[str, Any], weights: dict[str, torch.Tensor]) -> None:
+        self.path = path
+        self.meta = meta
+        self.weights = weights
+        try:
+            self.config = RunConfig.from_dict(meta["config"], source=f"{path / META}")
+            self.vocab = Vocabulary.from_dict(meta["vocabulary"])
+        except (ConfigError, VocabularyError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"{path / META}: bad config or vocabulary ({exc})") from exc
+
+    @property
+    def step(self) -> int:
+        return int(self.meta.get("step", 0))
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self.meta.get("metrics", {}))
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return dict(self.meta.get("extra", {}))
+
+    def has(self, module: str) -> bool:
+        return module in self.meta.get("modules", [])
+
+    def state_dict(self, module: str) -> dict[str, torch.Tensor]:
+        prefix = f"{module}."
+        state = {k[len(prefix) :]: v for k, v in self.weights.items() if k.startswith(prefix)}
+        if not state:
+            raise CheckpointError(f"{self.path / WEIGHTS}: no weights for {module!r}")
+        return state
+
+    def load_into(self, module_name: str, module: torch.nn.Module) -> None:
+        """Copy weights into ``module``; shape mismatches become a :class:`CheckpointError`."""
+        try:
+            module.load_state_dict(self.state_dict(module_name))
+        except RuntimeError as exc:
+            raise CheckpointError(f"{self.path / WEIGHTS}: weights do not fit the model ({exc})") from exc
+
+    def optimizer_state(self) -> dict[str, torch.Tensor]:
+        path = self.path / OPTIMIZER
+        if not path.exists():
+            return {}
+        return _load_tensors(path)
+
+
+def load_checkpoint(directory: str | Path) -> Checkpoint:
+    """Read a checkpoint directory; anything missing, truncated, foreign or too new is a clear error."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"no checkpoint directory at {directory}")
+    meta_path = directory / META
+    if not meta_path.is_file():
+        raise CheckpointError(f"{directory} is not a molgan checkpoint (no {META})")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{meta_path}: unreadable or corrupted ({exc.__class__.__name__})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{meta_path}: not a molgan checkpoint (format {meta.get('format') if isinstance(meta, dict) else None!r})")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{meta_path}: checkpoint format version {version} is not supported "
+            f"(this molgan reads version {FORMAT_VERSION})"
+        )
+    weights = _load_tensors(directory / WEIGHTS)
+    return Checkpoint(directory, meta, weights)
+
+
+def _load_tensors(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise CheckpointError(f"missing weights file {path}")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{path}: truncated, corrupted or not a safetensors file ({exc})") from exc

@@ -1,0 +1,108 @@
+"""Loss terms: WGAN-GP, non-saturating GAN, valence penalty, reconstruction and KL."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from molgan.vocab import Vocabulary
+
+#: Bond order of each bond-type index (none, single, double, triple).
+BOND_ORDERS = (0.0, 1.0, 2.0, 3.0)
+
+
+def wgan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Critic side of WGAN: ``E[D(fake)] - E[D(real)]``."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wgan_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Generator side of WGAN: ``-E[D(fake)]``."""
+    return -fake_scores.mean()
+
+
+def bce_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Discriminator side of the classic GAN (logits in, binary cross-entropy)."""
+    return F.softplus(-real_scores).mean() + F.softplus(fake_scores).mean()
+
+
+def bce_generator_loss(fake_scores: Tensor) -> Tensor:
+    """Non-saturating generator loss ``-log D(fake)``."""
+    return F.softplus(-fake_scores).mean()
+
+
+def gradient_penalty(
+    critic: nn.Module,
+    real: tuple[Tensor, Tensor],
+    fake: tuple[Tensor, Tensor],
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """WGAN-GP penalty ``E[(||grad D(x_hat)|| - 1)^2]`` on random interpolates of real and fake graphs."""
+    batch = real[0].shape[0]
+    alpha = torch.rand(batch, 1, 1, device=real[0].device, generator=generator)
+    nodes = (alpha * real[0] + (1 - alpha) * fake[0]).requires_grad_(True)
+    adj = (alpha[..., None] * real[1] + (1 - alpha[..., None]) * fake[1]).requires_grad_(True)
+    scores = critic(nodes, adj)
+    grads = torch.autograd.grad(scores.sum(), (nodes, adj), create_graph=True)
+    norm = torch.sqrt(grads[0].pow(2).flatten(1).sum(1) + grads[1].pow(2).flatten(1).sum(1) + 1e-12)
+    return (norm - 1.0).pow(2).mean()
+
+
+def max_valences(vocab: Vocabulary) -> Tensor:
+    """Largest allowed valence per node type ``[T]`` (0 for the empty type), from RDKit's tables."""
+    from rdkit import Chem
+
+    table = Chem.GetPeriodicTable()
+    values = [0.0]
+    for symbol, charge in vocab.atom_types:
+        # a charged atom behaves like its isoelectronic neighbour (N+ like C, O- like F, C- like N)
+        z = table.GetAtomicNumber(symbol) - charge
+        allowed = [v for v in table.GetValenceList(z) if v >= 0] or [table.GetDefaultValence(z)]
+        values.append(float(max(allowed)) if z > 0 else 0.0)
+    return torch.tensor(values)
+
+
+def valence_penalty(node_probs: Tensor, edge_probs: Tensor, valence_limits: Tensor) -> Tensor:
+    """Mean squared excess of expected bond order over the allowed valence, per present atom.
+
+    node_probs ``[B, N, T]``, edge_probs ``[B, N, N, R]``, valence_limits ``[T]``.
+    """
+    orders = torch.tensor(BOND_ORDERS[: edge_probs.shape[-1]], device=edge_probs.device, dtype=edge_probs.dtype)
+    present = 1.0 - node_probs[..., 0]
+    expected_bonds = (edge_probs * orders).sum(-1) * present.unsqueeze(1)
+    used = expected_bonds.sum(-1)
+    allowed = node_probs @ valence_limits.to(node_probs)
+    return F.relu(used - allowed).pow(2).mean()
+
+
+def reconstruction_loss(node_logits: Tensor, edge_logits: Tensor, nodes: Tensor, adj: Tensor) -> Tensor:
+    """Cross-entropy of integer graphs under logits, per node slot plus per upper-triangle pair."""
+    n = nodes.shape[1]
+    node_ce = F.cross_entropy(node_logits.reshape(-1, node_logits.shape[-1]), nodes.reshape(-1).long())
+    rows, cols = torch.triu_indices(n, n, offset=1, device=adj.device)
+    edge_ce = F.cross_entropy(
+        edge_logits[:, rows, cols].reshape(-1, edge_logits.shape[-1]), adj[:, rows, cols].reshape(-1).long()
+    )
+    return node_ce + edge_ce * (len(rows) / n)
+
+
+def kl_divergence(mean: Tensor, log_var: Tensor) -> Tensor:
+    """KL(q(z|x) || N(0, I)) averaged over the batch."""
+    return 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(-1).mean()
+
+
+def mmd_to_prior(z: Tensor, prior: Tensor) -> Tensor:
+    """Maximum mean discrepancy between codes ``z [B, Z]`` and prior draws, inverse multiquadric kernel.
+
+    The Wasserstein auto-encoder penalty (Tolstikhin et al. 2018): it pulls the *aggregate* of the
+    encoded codes towards N(0, I) without blurring each code, so prior draws decode into sharp graphs.
+    """
+    n, dim = z.shape
+    scale = 2.0 * dim
+
+    def kernel_sum(a: Tensor, b: Tensor) -> Tensor:
+        return (scale / (scale + torch.cdist(a, b).pow(2))).sum()
+
+    within = (kernel_sum(z, z) - n + kernel_sum(prior, prior) - n) / (n * (n - 1))
+    return within - 2.0 * kernel_sum(z, prior) / (n * n)

@@ -1,0 +1,81 @@
+"""Build the networks of a molgan model from its config and vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from molgan.config import ModelConfig
+from molgan.nn import Generator, GraphCritic
+from molgan.nn.encoder import GraphEncoder
+from molgan.vocab import Vocabulary
+
+
+@dataclass
+class GanModules:
+    """The generator and the graph critics of one model (encoder and reward net are optional)."""
+
+    generator: Generator
+    critic: GraphCritic
+    encoder: GraphEncoder | None = None
+    reward_net: GraphCritic | None = None
+
+    def named(self) -> dict[str, nn.Module]:
+        """The present modules by name (the keys used in checkpoints)."""
+        pairs = {
+            "generator": self.generator,
+            "critic": self.critic,
+            "encoder": self.encoder,
+            "reward_net": self.reward_net,
+        }
+        return {name: module for name, module in pairs.items() if module is not None}
+
+    def to(self, device) -> GanModules:
+        for module in self.named().values():
+            module.to(device)
+        return self
+
+
+def build_generator(config: ModelConfig, vocab: Vocabulary) -> Generator:
+    return Generator(
+        z_dim=config.z_dim,
+        max_atoms=vocab.max_atoms,
+        num_node_types=vocab.num_node_types,
+        num_bond_types=vocab.num_bond_types,
+        hidden_dims=config.generator_dims,
+        dropout=config.generator_dropout,
+    )
+
+
+def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1) -> GraphCritic:
+    return GraphCritic(
+        num_node_types=vocab.num_node_types,
+        num_bond_types=vocab.num_bond_types,
+        conv_dims=config.critic_conv_dims,
+        readout_dim=config.critic_readout_dim,
+        head_dims=config.critic_head_dims,
+        out_dim=out_dim,
+    )
+
+
+def build_encoder(config: ModelConfig, vocab: Vocabulary) -> GraphEncoder:
+    return GraphEncoder(
+        max_atoms=vocab.max_atoms,
+        num_node_types=vocab.num_node_types,
+        num_bond_types=vocab.num_bond_types,
+        z_dim=config.z_dim,
+        hidden_dims=config.encoder_dims,
+    )
+
+
+def build_modules(
+    config: ModelConfig, vocab: Vocabulary, *, encoder: bool = True, reward_net: bool = False
+) -> GanModules:
+    """Generator + critic, and optionally the encoder (latent mean and log-variance) and reward net."""
+    return GanModules(
+        generator=build_generator(config, vocab),
+        critic=build_critic(config, vocab),
+        encoder=build_encoder(config, vocab) if encoder else None,
+        reward_net=build_critic(config, vocab) if reward_net else None,
+    )

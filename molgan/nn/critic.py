@@ -1,0 +1,74 @@
+"""A relational GNN that maps a (soft) molecular graph to a vector: discriminator, encoder, reward net."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from molgan.nn.readout import GatedSumReadout
+from molgan.nn.relational_conv import DenseRelationalConv
+
+
+class GraphCritic(nn.Module):
+    """Relational graph convolutions -> gated-sum readout -> MLP head.
+
+    The same architecture serves as WGAN critic (``out_dim=1``), as encoder of a graph into a latent
+    code (``out_dim=2 * z_dim``: mean and log-variance) and as reward network (``out_dim=1``).
+
+    Args:
+        num_node_types: node classes ``T`` (empty type included; input is one-hot or soft).
+        num_bond_types: edge classes ``R + 1`` (no-bond included; the no-bond channel is dropped).
+        conv_dims: sizes of the relational convolutions.
+        readout_dim: size of the graph embedding.
+        head_dims: hidden sizes of the MLP head.
+        out_dim: output size.
+        dropout: dropout in the head.
+
+    Shapes: nodes ``[B, N, T]``, adj ``[B, N, N, R + 1]`` (probabilities) -> ``[B, out_dim]``.
+    """
+
+    def __init__(
+        self,
+        num_node_types: int,
+        num_bond_types: int,
+        conv_dims: Sequence[int] = (128, 64),
+        readout_dim: int = 128,
+        head_dims: Sequence[int] = (128,),
+        out_dim: int = 1,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        relations = num_bond_types - 1
+        dims = [num_node_types, *conv_dims]
+        self.convs = nn.ModuleList(
+            DenseRelationalConv(dims[i] + (num_node_types if i else 0), dims[i + 1], relations)
+            for i in range(len(conv_dims))
+        )
+        self.readout = GatedSumReadout(dims[-1] + num_node_types, readout_dim)
+        layers: list[nn.Module] = []
+        width = readout_dim
+        for hidden in head_dims:
+            layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
+            width = hidden
+        layers.append(nn.Linear(width, out_dim))
+        self.head = nn.Sequential(*layers)
+
+    def reset_parameters(self) -> None:
+        for module in self.modules():
+            if module is not self and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+
+    def embed(self, nodes: Tensor, adj: Tensor) -> Tensor:
+        """Graph embedding ``[B, readout_dim]`` before the head."""
+        relations = adj[..., 1:].permute(0, 3, 1, 2)
+        present = 1.0 - nodes[..., 0]
+        h = nodes
+        for i, conv in enumerate(self.convs):
+            inputs = h if i == 0 else torch.cat([h, nodes], dim=-1)
+            h = torch.tanh(conv(inputs, relations))
+        return self.readout(torch.cat([h, nodes], dim=-1), present)
+
+    def forward(self, nodes: Tensor, adj: Tensor) -> Tensor:
+        return self.head(self.embed(nodes, adj))

@@ -1,0 +1,399 @@
+"""The training loop: schedules the steps of :mod:`molgan.steps`, evaluates, logs and checkpoints.
+
+Layout of an output directory::
+
+    last/               checkpoint for --resume (weights, optimizer and RNG state), every N steps
+    best/               best checkpoint so far by valid x unique on a fixed held-out noise sample
+    metrics.csv         one row per evaluation
+    training_curves.png losses and rates over steps
+
+A resumed run on CPU with a fixed seed continues exactly as an uninterrupted one would: the data
+order, the noise and every optimizer moment are restored from ``last/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from molgan.checkpoint import load_checkpoint, save_checkpoint
+from molgan.config import RunConfig
+from molgan.errors import CheckpointError, InputError, TrainingDivergedError
+from molgan.losses import max_valences
+from molgan.modules import GanModules, build_modules
+from molgan.optim_state import optimizer_from_flat, optimizer_to_flat
+from molgan.sampling import SamplingOptions, sample_raw
+from molgan.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.vocab import Vocabulary
+
+EVAL_SEED = 987654321
+METRIC_COLUMNS = [
+    "step", "seconds", "d_loss", "g_loss", "g_adv", "valence", "recon", "latent", "r_loss", "reward",
+    "validity", "uniqueness", "novelty", "valid_x_unique", "lr",
+]
+
+ProgressCallback = Callable[[int, int, dict[str, float]], None]
+
+
+@dataclass
+class TrainingData:
+    """Encoded training graphs and the SMILES novelty is measured against."""
+
+    nodes: np.ndarray
+    adj: np.ndarray
+    vocab: Vocabulary
+    train_smiles: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_dataset(cls, dataset) -> TrainingData:
+        """Use the ``train`` split of a :class:`molgan.datasets.MolDataset`."""
+        index = dataset.split("train")
+        if len(index) == 0:
+            raise InputError("the training split is empty: the data set has too few usable molecules")
+        return cls(
+            nodes=dataset.nodes[index],
+            adj=dataset.adj[index],
+            vocab=dataset.vocab,
+            train_smiles={dataset.smiles[i] for i in index},
+        )
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    steps: int
+    seconds: float
+    best: dict[str, float]
+    stopped_early: str | None = None
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when present; ``cuda`` without a GPU is a clear error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise InputError(f"device {name!r} requested but no CUDA GPU is available; use --device cpu")
+    try:
+        return torch.device(name)
+    except RuntimeError as exc:
+        raise InputError(f"unknown device {name!r}") from exc
+
+
+@dataclass
+class _State:
+    modules: GanModules
+    optimizers: dict[str, torch.optim.Optimizer]
+    rng: torch.Generator
+    step: int = 0
+    seconds: float = 0.0
+    best_score: float = -1.0
+    best: dict[str, float] = field(default_factory=dict)
+
+
+def train(
+    config: RunConfig,
+    data: TrainingData,
+    out_dir: str | Path,
+    *,
+    resume: bool = False,
+    reward: Callable | None = None,
+    init_from: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    command: str | None = None,
+) -> TrainResult:
+    """Train a model on ``data`` and write checkpoints, metrics and curves to ``out_dir``.
+
+    ``reward`` (a callable ``list[Mol | None] -> array of [0, 1] scores``, e.g. a
+    :class:`molgan.scoring.Reward`) switches on the reward network and the RL term.
+    ``init_from`` starts from the weights of another checkpoint (fine-tuning).
+    """
+    cfg = config.train
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(cfg.device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    vocab = data.vocab
+    modules = build_modules(config.model, vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None)
+    modules.to(device)
+    state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
+    if resume and (out_dir / "last").exists():
+        _restore(state, out_dir / "last", config)
+        _truncate_metrics(out_dir / "metrics.csv", state.step)
+    elif init_from is not None:
+        _init_weights(state.modules, init_from)
+    elif not resume:
+        _truncate_metrics(out_dir / "metrics.csv", 0)
+    valence_limits = max_valences(vocab).to(device)
+    nodes_all = torch.from_numpy(data.nodes.astype(np.int64))
+    adj_all = torch.from_numpy(data.adj.astype(np.int64))
+    z_dim = config.model.z_dim
+    rl_from = int(cfg.rl_start * cfg.steps)
+    started = time.monotonic() - state.seconds
+    stopped: str | None = None
+    last_values: dict[str, float] = {}
+
+    def batch() -> GraphBatch:
+        index = torch.randint(0, len(nodes_all), (cfg.batch_size,), generator=state.rng)
+        return GraphBatch.from_indices(
+            nodes_all[index].to(device), adj_all[index].to(device), vocab.num_node_types, vocab.num_bond_types
+        )
+
+    def noise() -> torch.Tensor:
+        return torch.randn(cfg.batch_size, z_dim, generator=state.rng).to(device)
+
+    while state.step < cfg.steps:
+        lr_scale = _lr_scale(state.step, cfg.steps, cfg.lr_decay)
+        _set_lr(state.optimizers, cfg, lr_scale)
+        values: dict[str, float] = {}
+        if cfg.adversarial_weight > 0:
+            for _ in range(cfg.n_critic):
+                values.update(
+                    critic_step(
+                        state.modules, state.optimizers["critic"], batch(), noise(),
+                        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation, rng=None,
+                    )
+                )
+        rl_on = reward is not None and state.step >= rl_from
+        if rl_on:
+            values.update(_reward_update(state, reward, vocab, batch(), noise(), device))
+        weights = LossWeights(
+            adversarial=cfg.adversarial_weight,
+            valence=cfg.valence_weight,
+            reconstruction=cfg.reconstruction_weight,
+            latent=cfg.latent_weight,
+            latent_regularizer=cfg.latent_regularizer,
+            rl_lambda=cfg.rl_lambda,
+            rl_on=rl_on,
+        )
+        values.update(
+            generator_step(
+                state.modules, state.optimizers["generator"], batch(), noise(), valence_limits, weights,
+                loss=cfg.loss, relaxation=cfg.relaxation, eps=noise(),
+            )
+        )
+        bad = [k for k, v in values.items() if not math.isfinite(v)]
+        if bad:
+            raise TrainingDivergedError(
+                f"loss {', '.join(bad)} became NaN/inf at step {state.step + 1}; "
+                f"the last good checkpoint in {out_dir / 'last'} was kept (try a lower learning rate)"
+            )
+        state.step += 1
+        state.seconds = time.monotonic() - started
+        last_values = values
+        if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
+            row = _evaluate(state, data, cfg, values, lr_scale)
+            _append_metrics(out_dir / "metrics.csv", row)
+            score = row["valid_x_unique"]
+            if score > state.best_score:
+                state.best_score = score
+                state.best = {k: row[k] for k in ("step", "validity", "uniqueness", "novelty", "valid_x_unique")}
+                _save(state, out_dir / "best", config, vocab, command, training_state=False)
+            values = {**values, **{k: row[k] for k in ("validity", "uniqueness")}}
+        if progress is not None:
+            progress(state.step, cfg.steps, values)
+        if state.step % cfg.checkpoint_every == 0 or state.step == cfg.steps:
+            _save(state, out_dir / "last", config, vocab, command, training_state=True)
+        if cfg.time_limit_minutes is not None and state.seconds > cfg.time_limit_minutes * 60:
+            stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
+            _save(state, out_dir / "last", config, vocab, command, training_state=True)
+            break
+    if not (out_dir / "best").exists():
+        _save(state, out_dir / "best", config, vocab, command, training_state=False)
+    _plot(out_dir)
+    del last_values
+    return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
+    betas = (0.5, 0.9) if cfg.adversarial_weight > 0 else (0.9, 0.999)
+    generator_params = list(modules.generator.parameters())
+    if modules.encoder is not None:
+        generator_params += list(modules.encoder.parameters())
+    optimizers = {
+        "generator": torch.optim.Adam(generator_params, lr=cfg.lr_generator, betas=betas),
+        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.lr_critic, betas=betas),
+    }
+    if modules.reward_net is not None:
+        optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.lr_critic)
+    return optimizers
+
+
+def _lr_scale(step: int, total: int, final: float) -> float:
+    """Cosine decay from 1 to ``final`` over ``total`` steps (a pure function of the step: exact resume)."""
+    progress = min(1.0, step / max(1, total))
+    return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> None:
+    for name, optimizer in optimizers.items():
+        base = cfg.lr_generator if name == "generator" else cfg.lr_critic
+        for group in optimizer.param_groups:
+            group["lr"] = base * scale
+
+
+def _reward_update(state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device) -> dict[str, float]:
+    """Score hard generated graphs (and real ones) with the reward and fit the reward network."""
+    import torch.nn.functional as F
+
+    from molgan.graphs import decode_graphs
+    from molgan.relax import hard_graphs
+
+    with torch.no_grad():
+        node_logits, edge_logits = state.modules.generator(z)
+        nodes, adj = hard_graphs(node_logits, edge_logits)
+    mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
+    scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
+    scores = _penalize_duplicates(mols, scores)
+    real_mols = decode_graphs(real.nodes.cpu().numpy(), real.adj.cpu().numpy(), vocab)
+    real_scores = np.nan_to_num(np.asarray(reward(real_mols), dtype=np.float64), nan=0.0)
+    graphs = (
+        torch.cat([F.one_hot(nodes, vocab.num_node_types).float(), real.nodes_onehot]),
+        torch.cat([F.one_hot(adj, vocab.num_bond_types).float(), real.adj_onehot]),
+    )
+    targets = torch.tensor(np.concatenate([scores, real_scores]), dtype=torch.float32, device=device)
+    values = reward_step(state.modules, state.optimizers["reward"], graphs, targets)
+    values["reward"] = float(scores.mean())
+    return values
+
+
+def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
+    """Divide the reward of a molecule by its count in the batch: repeating one molecule pays nothing extra."""
+    from rdkit import Chem
+
+    keys = [None if m is None else Chem.MolToSmiles(m) for m in mols]
+    counts: dict[str, int] = {}
+    for key in keys:
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
+    return np.array([s / counts[k] if k is not None else s for k, s in zip(keys, scores)])
+
+
+def _evaluate(state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float) -> dict[str, float]:
+    device = next(state.modules.generator.parameters()).device
+    options = SamplingOptions(decoding=cfg.decoding, temperature=cfg.temperature)
+    smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device)
+    valid = [s for s in smiles if s]
+    unique = set(valid)
+    validity = len(valid) / len(smiles)
+    uniqueness = len(unique) / len(valid) if valid else 0.0
+    novelty = len(unique - data.train_smiles) / len(unique) if unique else 0.0
+    row = {k: values.get(k, float("nan")) for k in METRIC_COLUMNS}
+    row.update(
+        step=state.step, seconds=round(state.seconds, 1), validity=validity, uniqueness=uniqueness,
+        novelty=novelty, valid_x_unique=validity * uniqueness, lr=cfg.lr_generator * lr_scale,
+    )
+    return row
+
+
+def _append_metrics(path: Path, row: dict[str, Any]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
+        if new:
+            writer.writeheader()
+        writer.writerow({k: _fmt(row.get(k)) for k in METRIC_COLUMNS})
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fmt(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    return value
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop metric rows after ``step`` (they belong to work lost when a run was killed)."""
+    if not path.exists():
+        return
+    with open(path, newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r.get("step") and int(float(r["step"])) <= step]
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: row.get(k, "") for k in METRIC_COLUMNS})
+    os.replace(tmp, path)
+
+
+def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, command: str | None, training_state: bool) -> None:
+    optimizer_tensors: dict[str, torch.Tensor] = {}
+    optimizer_meta: dict[str, Any] = {}
+    if training_state:
+        for name, optimizer in state.optimizers.items():
+            tensors, meta = optimizer_to_flat(name, optimizer)
+            optimizer_tensors.update(tensors)
+            optimizer_meta[name] = meta
+        optimizer_tensors["rng.data"] = state.rng.get_state()
+        optimizer_tensors["rng.torch"] = torch.get_rng_state()
+    modules = state.modules.named()
+    if not training_state:
+        modules = {k: v for k, v in modules.items() if k != "critic"} | {"critic": state.modules.critic}
+    save_checkpoint(
+        path,
+        config=config,
+        vocab=vocab,
+        modules=modules,
+        step=state.step,
+        metrics=state.best,
+        extra={
+            "seconds": state.seconds,
+            "best_score": state.best_score,
+            "command": command,
+            "optimizers": optimizer_meta,
+            "torch_version": torch.__version__,
+        },
+        optimizer_state=optimizer_tensors or None,
+    )
+
+
+def _restore(state: _State, path: Path, config: RunConfig) -> None:
+    checkpoint = load_checkpoint(path)
+    if checkpoint.config.model != config.model:
+        raise CheckpointError(f"{path}: the model config differs from the one being resumed; use a new --out")
+    for name, module in state.modules.named().items():
+        if not checkpoint.has(name):
+            raise CheckpointError(f"{path}: no weights for {name!r}; cannot resume with a different setup")
+        checkpoint.load_into(name, module)
+    tensors = checkpoint.optimizer_state()
+    if not tensors:
+        raise CheckpointError(f"{path}: no optimizer state; it is not a resumable training checkpoint")
+    for name, optimizer in state.optimizers.items():
+        optimizer_from_flat(name, optimizer, tensors, checkpoint.extra["optimizers"][name])
+    state.rng.set_state(tensors["rng.data"])
+    torch.set_rng_state(tensors["rng.torch"])
+    state.step = checkpoint.step
+    state.seconds = float(checkpoint.extra.get("seconds", 0.0))
+    state.best_score = float(checkpoint.extra.get("best_score", -1.0))
+    state.best = checkpoint.metrics
+
+
+def _init_weights(modules: GanModules, source: str | Path) -> None:
+    from molgan.pretrained import resolve_model
+
+    checkpoint = load_checkpoint(resolve_model(source))
+    for name, module in modules.named().items():
+        if checkpoint.has(name):
+            checkpoint.load_into(name, module)
+
+
+def _plot(out_dir: Path) -> None:
+    try:
+        from molgan.draw import plot_training_curves
+    except ImportError:  # pragma: no cover - drawing is optional for training
+        return
+    metrics = out_dir / "metrics.csv"
+    if metrics.exists():
+        plot_training_curves(metrics, out_dir / "training_curves.png")
