@@ -1,0 +1,132 @@
+import csv
+import gzip
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from molgan.cli.main import app
+from molgan.errors import InputError
+
+RHODANINE = "O=C1NC(=S)SC1=Cc1ccccc1"
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def samples(tmp_path):
+    path = tmp_path / "samples.csv"
+    path.write_text(
+        "id,smiles\n"
+        f"a,CCO\nb,OCC\nc,{RHODANINE}\nd,not_a_smiles\ne,c1ccccc1O\nf,CC(=O)Nc1ccc(O)cc1\n"
+    )
+    return path
+
+
+def rows(path):
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_screen_csv_keeps_columns_and_prints_counts(tmp_path, samples):
+    out = tmp_path / "hits.csv"
+    result = runner.invoke(app, ["screen", str(samples), "-o", str(out), "--where", "mw>50", "--pains", "-p", "qed"])
+    assert result.exit_code == 0, result.output
+    got = rows(out)
+    assert [r["smiles"] for r in got] == ["c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    assert [r["id"] for r in got] == ["e", "f"]
+    assert list(got[0]) == ["smiles", "id", "qed", "mw"]
+    table = {line.split()[0]: line.split()[1:3] for line in result.stderr.splitlines()[1:5]}
+    assert table == {"valid": ["6", "5"], "unique": ["5", "4"], "pains": ["4", "3"], "mw>50": ["3", "2"]}
+    assert "skipped while reading: unparsable_smiles 1" in result.stderr
+    assert "wrote 2 molecules" in result.stderr
+
+
+def test_screen_refuses_existing_output_and_force(tmp_path, samples):
+    out = tmp_path / "hits.smi"
+    out.write_text("keep me\n")
+    result = runner.invoke(app, ["screen", str(samples), "-o", str(out)])
+    assert isinstance(result.exception, InputError) and "use --force" in str(result.exception)
+    assert out.read_text() == "keep me\n"
+    result = runner.invoke(app, ["screen", str(samples), "-o", str(out), "--force", "--no-dedupe"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[1:] == [
+        "CCO\ta", "OCC\tb", f"{RHODANINE}\tc", "c1ccccc1O\te", "CC(=O)Nc1ccc(O)cc1\tf"
+    ]
+
+
+def test_screen_to_stdout_and_novelty_file(tmp_path, samples):
+    reference = tmp_path / "ref.smi"
+    reference.write_text("OCC\nOc1ccccc1\n")
+    result = runner.invoke(app, ["screen", str(samples), "-o", "-", "--novel-against", str(reference), "--lipinski"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "smiles\tid"
+    assert lines[1:] == [f"{RHODANINE}\tc", "CC(=O)Nc1ccc(O)cc1\tf"]
+
+
+def test_screen_novel_against_dataset_name(tmp_path, samples, monkeypatch):
+    import molgan.datasets
+
+    reference = tmp_path / "fake_qm9.csv"
+    reference.write_text("index,smiles\n1,CCO\n2," + RHODANINE + "\n")
+    seen = []
+
+    def resolve_source(name):
+        seen.append(name)
+        return reference, "smiles", None
+
+    monkeypatch.setattr(molgan.datasets, "resolve_source", resolve_source)
+    out = tmp_path / "novel.sdf.gz"
+    result = runner.invoke(app, ["screen", str(samples), "-o", str(out), "--novel-against", "qm9"])
+    assert result.exit_code == 0, result.output
+    with gzip.open(out, "rt") as handle:
+        assert handle.read().count("$$$$") == 2
+    assert seen == ["qm9"]
+    monkeypatch.undo()
+    result = runner.invoke(app, ["screen", str(samples), "-o", "-", "--novel-against", "no_such_set"])
+    assert isinstance(result.exception, InputError)
+
+
+def test_screen_bad_arguments_write_nothing(tmp_path, samples):
+    for args in (["--where", "qed>>1"], ["-p", "qed,colour"], ["--novel-against", "missing.smi"]):
+        result = runner.invoke(app, ["screen", str(samples), "-o", str(tmp_path / "o.csv"), *args])
+        assert isinstance(result.exception, InputError), args
+    result = runner.invoke(app, ["screen", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+    assert isinstance(result.exception, InputError)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["samples.csv"]
+
+
+def test_draw_png_and_svg(tmp_path, samples):
+    png = tmp_path / "grid.png"
+    result = runner.invoke(app, ["draw", str(samples), "-o", str(png), "--legend", "qed", "--max", "3", "--per-row", "2"])
+    assert result.exit_code == 0, result.output
+    assert png.read_bytes().startswith(b"\x89PNG")
+    svg = tmp_path / "grid.svg"
+    result = runner.invoke(app, ["draw", str(samples), "-o", str(svg), "--legend", "smiles"])
+    assert result.exit_code == 0, result.output
+    assert "<svg" in svg.read_text()
+    result = runner.invoke(app, ["draw", str(samples), "-o", str(tmp_path / "g.png"), "--legend", "colour"])
+    assert isinstance(result.exception, InputError)
+
+
+def test_help_has_examples():
+    for command in ("screen", "draw"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and f"molgan {command} " in result.output
+
+
+def test_bad_where_in_a_real_process_is_one_line(tmp_path, samples):
+    proc = subprocess.run(
+        [sys.executable, "-m", "molgan.cli.main", "screen", str(samples), "-o", str(tmp_path / "o.csv"), "--where", "qed=>0.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "qed=>0.5" in proc.stderr
+    assert not (tmp_path / "o.csv").exists()
