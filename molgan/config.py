@@ -53,6 +53,7 @@ class TrainConfig:
     relaxation: str = "softmax"  # what the critic sees: softmax, gumbel or gumbel_hard
     adversarial_weight: float = 1.0
     valence_weight: float = 1.0
+    connectivity_weight: float = 5.0
     reconstruction_weight: float = 1.0  # 0 turns the encoder off (plain MolGAN)
     latent_regularizer: str = "mmd"  # "mmd" (Wasserstein auto-encoder) or "kl" (VAE)
     latent_weight: float = 10.0
@@ -73,7 +74,7 @@ class TrainConfig:
     def validate(self) -> None:
         _positive(self, "steps", "batch_size", "n_critic", "eval_every", "eval_samples", "checkpoint_every")
         _nonnegative(
-            self, "lr_generator", "lr_critic", "gp_weight", "adversarial_weight", "valence_weight",
+            self, "lr_generator", "lr_critic", "gp_weight", "adversarial_weight", "valence_weight", "connectivity_weight",
             "reconstruction_weight", "latent_weight",
         )
         _choice(self, "loss", ("wgan", "bce"))

@@ -106,3 +106,23 @@ def mmd_to_prior(z: Tensor, prior: Tensor) -> Tensor:
 
     within = (kernel_sum(z, z) - n + kernel_sum(prior, prior) - n) / (n * (n - 1))
     return within - 2.0 * kernel_sum(z, prior) / (n * n)
+
+
+def connectivity_penalty(node_probs: Tensor, edge_probs: Tensor) -> Tensor:
+    """Expected share of atoms left unattached to every earlier atom.
+
+    Graphs are encoded in canonical-SMILES atom order, where each atom after the first is bonded to
+    some earlier one (a depth-first traversal). For slot ``i`` the probability that it holds an atom
+    and has no bond to any earlier present atom is
+    ``p_i * prod_{j < i} (1 - p_j * (1 - P(no bond_ij)))``; the mean over slots ``i >= 1`` is a
+    differentiable stand-in for "the molecule is one fragment".
+
+    node_probs ``[B, N, T]`` (type 0 = empty), edge_probs ``[B, N, N, R]`` (type 0 = no bond).
+    """
+    present = 1.0 - node_probs[..., 0]
+    bonded = (1.0 - edge_probs[..., 0]) * present.unsqueeze(1)  # bonded[b, i, j]: i bonded to present j
+    n = present.shape[1]
+    earlier = torch.tril(torch.ones(n, n, device=node_probs.device, dtype=node_probs.dtype), diagonal=-1)
+    log_unattached = torch.log((1.0 - bonded * earlier).clamp_min(1e-6)).sum(-1)
+    unattached = present * torch.exp(log_unattached)
+    return unattached[:, 1:].mean()

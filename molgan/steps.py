@@ -43,6 +43,7 @@ class LossWeights:
 
     adversarial: float = 1.0
     valence: float = 1.0
+    connectivity: float = 5.0
     reconstruction: float = 1.0
     latent: float = 10.0
     latent_regularizer: str = "mmd"
@@ -76,10 +77,10 @@ def critic_step(
         distance = losses.wgan_critic_loss(real_scores, fake_scores)
         penalty = losses.gradient_penalty(modules.critic, (real.nodes_onehot, real.adj_onehot), fake, rng)
         total = distance + gp_weight * penalty
-        values = {"d_loss": float(total), "w_distance": float(-distance), "gp": float(penalty)}
+        values = {"d_loss": total.item(), "w_distance": -distance.item(), "gp": penalty.item()}
     else:
         total = losses.bce_critic_loss(real_scores, fake_scores)
-        values = {"d_loss": float(total)}
+        values = {"d_loss": total.item()}
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
@@ -101,7 +102,7 @@ def generator_step(
     """Update the generator (and encoder) once.
 
     Loss = adversarial (or the lambda-mix of adversarial and reward when RL is on)
-    + valence penalty on generated graphs + reconstruction of real graphs through the encoder, with
+    + valence and connectivity penalties on generated graphs + reconstruction of real graphs through the encoder, with
     their codes pulled towards the prior (MMD or KL). Reconstruction ties every training molecule to
     a region of the latent space: the generator cannot drop modes, which is what defeats collapse.
     """
@@ -121,6 +122,9 @@ def generator_step(
     if weights.valence > 0:
         terms["valence"] = losses.valence_penalty(fake_nodes, fake_adj, valence_limits)
         total = total + weights.valence * terms["valence"]
+    if weights.connectivity > 0:
+        terms["connectivity"] = losses.connectivity_penalty(fake_nodes, fake_adj)
+        total = total + weights.connectivity * terms["connectivity"]
     if weights.reconstruction > 0 and modules.encoder is not None:
         mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
         if weights.latent_regularizer == "mmd":
@@ -136,8 +140,8 @@ def generator_step(
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
-    values = {k: float(v) for k, v in terms.items()}
-    values["g_loss"] = float(total)
+    values = {k: v.item() for k, v in terms.items()}
+    values["g_loss"] = total.item()
     return values
 
 
@@ -154,4 +158,4 @@ def reward_step(
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return {"r_loss": float(loss)}
+    return {"r_loss": loss.item()}

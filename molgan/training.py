@@ -37,7 +37,7 @@ from molgan.vocab import Vocabulary
 
 EVAL_SEED = 987654321
 METRIC_COLUMNS = [
-    "step", "seconds", "d_loss", "g_loss", "g_adv", "valence", "recon", "latent", "r_loss", "reward",
+    "step", "seconds", "d_loss", "g_loss", "g_adv", "valence", "connectivity", "recon", "latent", "r_loss", "reward",
     "validity", "uniqueness", "novelty", "valid_x_unique", "lr",
 ]
 
@@ -170,6 +170,7 @@ def train(
         weights = LossWeights(
             adversarial=cfg.adversarial_weight,
             valence=cfg.valence_weight,
+            connectivity=cfg.connectivity_weight,
             reconstruction=cfg.reconstruction_weight,
             latent=cfg.latent_weight,
             latent_regularizer=cfg.latent_regularizer,

@@ -1,14 +1,45 @@
-"""CLI commands (placeholder until implemented)."""
+"""``molgan info`` (a model card) and ``molgan models`` (the shipped models)."""
+
+from __future__ import annotations
+
+import json
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    @app.command("info", help="Show a model card.\n\nExamples:\n\n  molgan info\n\n  molgan info --model runs/qm9 --json")
+    def info_command(
+        model: str = typer.Option("qm9", "--model", "-m", help="Shipped model name or checkpoint directory."),
+        as_json: bool = typer.Option(False, "--json", help="One JSON object."),
+    ) -> None:
+        from molgan.model import load
 
-    @app.command("version")
-    def version() -> None:
-        """Print molgan's version."""
+        card = load(model).card()
+        if as_json:
+            typer.echo(json.dumps(card, indent=2))
+            return
+        for key, value in card.items():
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {_fmt(v)}" for k, v in value.items())
+            elif isinstance(value, list):
+                value = " ".join(map(str, value))
+            typer.echo(f"{key:>22}: {value}")
+
+    @app.command("models", help="List the models shipped with molgan.\n\nExample:\n\n  molgan models")
+    def models_command() -> None:
+        from molgan.pretrained import SHIPPED, available
+
+        present = available()
+        for name, text in SHIPPED.items():
+            typer.echo(f"{name:10} {text}{'' if name in present else '  (not installed)'}")
+
+    @app.command("version", help="Print molgan's version.")
+    def version_command() -> None:
         from molgan import __version__
 
         typer.echo(__version__)
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

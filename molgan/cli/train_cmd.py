@@ -1,7 +1,84 @@
-"""CLI commands (placeholder until implemented)."""
+"""``molgan train``: train a model on QM9, MOSES or a user's file."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from molgan.errors import InputError
+
+EXAMPLES = """
+Examples:
+
+  molgan train --data qm9 --out runs/qm9 --minutes 30
+
+  molgan train --data my_mols.smi --max-atoms 20 --config my.toml --out runs/mine
+
+  molgan train --data qm9 --out runs/qm9-qed --init qm9 --reward qed --lambda 0.5
+
+  molgan train --data qm9 --out runs/qm9 --resume      # continue a killed run
+"""
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    @app.command("train", help="Train a graph GAN and write checkpoints, metrics.csv and training_curves.png." + EXAMPLES)
+    def train_command(
+        out: Path = typer.Option(..., "--out", "-o", help="Output directory (checkpoints in out/last and out/best)."),
+        data: Optional[str] = typer.Option(None, "--data", "-d", help="qm9, moses, moses-sample or a file."),
+        config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file with [model] and [train]."),
+        steps: Optional[int] = typer.Option(None, help="Generator steps."),
+        minutes: Optional[float] = typer.Option(None, help="Stop after this many minutes of training."),
+        batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
+        lr: Optional[float] = typer.Option(None, help="Learning rate of generator and critic."),
+        n_critic: Optional[int] = typer.Option(None, help="Critic steps per generator step."),
+        loss: Optional[str] = typer.Option(None, help="wgan (WGAN-GP) or bce (non-saturating GAN)."),
+        reward: Optional[str] = typer.Option(None, help="Reward preset (qed, logp, sa, druglike) or TOML file."),
+        rl_lambda: Optional[float] = typer.Option(None, "--lambda", help="MolGAN lambda: 1 pure GAN, 0 pure RL."),
+        rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
+        init: Optional[str] = typer.Option(None, help="Start from a model's weights (name or directory)."),
+        max_atoms: Optional[int] = typer.Option(None, help="Largest molecule kept from --data."),
+        smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
+        eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
+        checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
+        seed: Optional[int] = typer.Option(None, help="Random seed."),
+        device: Optional[str] = typer.Option(None, help="auto, cpu or cuda."),
+        threads: Optional[int] = typer.Option(None, help="CPU threads for torch."),
+        resume: bool = typer.Option(False, "--resume", help="Continue from out/last."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    ) -> None:
+        from molgan.api import train
+
+        if steps is not None and steps <= 0:
+            raise InputError("--steps must be a positive integer")
+        if minutes is not None and minutes <= 0:
+            raise InputError("--minutes must be positive")
+        overrides = dict(
+            data=data, steps=steps, time_limit_minutes=minutes, batch_size=batch_size, lr_generator=lr,
+            lr_critic=lr, n_critic=n_critic, loss=loss, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
+            eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
+        )
+        from molgan.cli.progress import progress_bar
+
+        with progress_bar("training", None, quiet=quiet) as update:
+
+            def report(step: int, total: int, values: dict[str, float]) -> None:
+                text = " ".join(f"{k} {values[k]:.3g}" for k in ("d_loss", "g_loss", "validity", "uniqueness") if k in values)
+                update(step, text)
+
+            result = train(
+                out, config=config, resume=resume, init_from=init, max_atoms=max_atoms,
+                smiles_column=smiles_column, progress=report,
+                command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
+            )
+        best = result.best
+        typer.echo(
+            f"trained {result.steps} steps in {result.seconds / 60:.1f} min"
+            + (f" ({result.stopped_early})" if result.stopped_early else "")
+            + f"; best at step {best.get('step')}: valid {best.get('validity', 0):.3f}, "
+            f"unique {best.get('uniqueness', 0):.3f}; checkpoints in {result.out_dir}",
+            err=True,
+        )
