@@ -1,29 +1,61 @@
 """The Python API: everything the CLI does, as functions for pipelines.
 
     import molgan
-    model = molgan.load("qm9")
+    model = molgan.load("qm9")                                   # molgan sample / info
     smiles = model.sample(1000, seed=0)
-    metrics = molgan.evaluate(smiles, reference="qm9")
-    table = molgan.score(smiles, reward="druglike")
+    metrics = molgan.evaluate(smiles, reference="qm9")           # molgan evaluate
+    table = molgan.score(smiles, reward="druglike")              # molgan score
+    hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)  # molgan screen
+    molgan.draw(hits.smiles, "hits.png", legends="qed")          # molgan draw
+    molgan.write("hits.csv", hits.smiles, properties=["qed"])    # --output of every command
+    values = molgan.properties(hits.smiles, ["qed", "logp"])     # --properties
+    dataset = molgan.load_dataset("qm9")                         # molgan data info
+    molgan.models()                                              # molgan models
+
+Each function is a thin wrapper over a library module (:mod:`molgan.screen`, :mod:`molgan.draw`,
+:mod:`molgan.writers`, :mod:`molgan.readers`, :mod:`molgan.datasets`, :mod:`molgan.properties`,
+:mod:`molgan.metrics`, :mod:`molgan.scoring`); molecules may be given as SMILES or RDKit molecules
+wherever that makes sense, and bad input raises :class:`~molgan.errors.InputError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from rdkit import Chem
 
 from molgan.config import RunConfig, load_config
+from molgan.datasets import MolDataset, load_dataset
 from molgan.errors import InputError
 from molgan.model import Model, load
 from molgan.training import ProgressCallback, TrainingData, TrainResult
 from molgan.training import train as _train
 
+if TYPE_CHECKING:  # pragma: no cover
+    from molgan.readers import ReadResult
+    from molgan.scoring import ScoreTable
+    from molgan.screen import Condition, ScreenResult
+
 Mol = Chem.Mol
 
-__all__ = ["load", "train", "evaluate", "score", "Model"]
+__all__ = [
+    "Model",
+    "MolDataset",
+    "draw",
+    "evaluate",
+    "load",
+    "load_dataset",
+    "models",
+    "properties",
+    "read",
+    "score",
+    "screen",
+    "train",
+    "write",
+]
 
 
 def train(
@@ -46,7 +78,10 @@ def train(
     from molgan.checkpoint import load_checkpoint
     from molgan.datasets import load_dataset
 
+    from molgan.checkpoint import recover_interrupted_save
+
     out = Path(out)
+    recover_interrupted_save(out / "last")
     if resume and (out / "last" / "checkpoint.json").exists():
         run = load_checkpoint(out / "last").config
         allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "threads", "device")}
@@ -61,12 +96,17 @@ def train(
         run = run.with_overrides(**overrides)
     dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column)
     reward = None
+    data = TrainingData.from_dataset(dataset)
     if run.train.reward:
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.reward)
+        if run.train.reward_focus < 1.0:
+            train_index = dataset.split("train")
+            mols = [Chem.MolFromSmiles(dataset.smiles[i]) for i in train_index]
+            data = data.focus(reward(mols), run.train.reward_focus)
     return _train(
-        run, TrainingData.from_dataset(dataset), out, resume=resume, reward=reward,
+        run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,
     )
 
@@ -92,7 +132,7 @@ def evaluate(
     return metrics.evaluate(list(smiles), ref, n_jobs=n_jobs, compute_fcd=fcd and ref is not None)
 
 
-def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, n_jobs: int = 1):
+def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, n_jobs: int = 1) -> ScoreTable:
     """Score molecules (SMILES or RDKit molecules) with a reward preset or TOML file.
 
     Returns a :class:`molgan.scoring.ScoreTable` (per component raw and transformed values, total).
@@ -101,6 +141,168 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
 
     mols = [m if isinstance(m, Chem.Mol) or m is None else Chem.MolFromSmiles(str(m)) for m in molecules]
     return load_reward(reward).score(mols, n_jobs=n_jobs)
+
+
+def screen(
+    molecules: Iterable[str | Mol | None],
+    *,
+    where: str | Iterable[str | Condition] = (),
+    lipinski: bool = False,
+    pains: bool = False,
+    brenk: bool = False,
+    novel_against: str | Path | Iterable[str | Mol] | None = None,
+    unique: bool = True,
+    properties: str | Sequence[str] = (),
+) -> ScreenResult:
+    """Keep the molecules that pass every filter, in input order (as ``molgan screen``).
+
+    ``where``: conditions such as ``"qed>0.6"`` (one string or a list); ``lipinski``: rule of five
+    (at most one violation); ``pains`` / ``brenk``: drop structural-alert hits; ``novel_against``:
+    drop molecules found in a reference (a list of SMILES or molecules, a file, or a data set name
+    such as ``"qm9"``); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
+    properties to compute for the molecules that pass. Invalid SMILES and ``None`` are counted in
+    ``n_invalid`` and dropped. Returns a :class:`molgan.screen.ScreenResult` (``smiles``, ``mols``,
+    ``indices``, ``properties``, ``report``); :func:`molgan.screen.format_report` prints the report.
+    """
+    from molgan.screen import screen as _screen
+
+    smiles, mols = _smiles_and_mols(molecules)
+    reference = _novelty_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
+    return _screen(
+        smiles,
+        mols=mols,
+        where=[where] if isinstance(where, str) else where,
+        lipinski=lipinski,
+        pains=pains,
+        brenk=brenk,
+        novel_against=reference,
+        unique=unique,
+        properties=_names(properties),
+    )
+
+
+def draw(
+    molecules: Iterable[str | Mol | None],
+    path: str | Path,
+    *,
+    legends: str | Sequence[str] | None = None,
+    mols_per_row: int = 6,
+    max_mols: int = 48,
+) -> Path:
+    """Draw up to ``max_mols`` molecules in a grid picture (``.png`` or ``.svg``); return its path.
+
+    ``legends``: ``None``, ``"smiles"``, a property name such as ``"qed"``, or one caption per
+    molecule. Invalid SMILES are skipped. An existing picture is overwritten (as ``molgan draw``).
+    For training curves and property histograms see :mod:`molgan.draw`.
+    """
+    from molgan.draw import draw_grid
+
+    return draw_grid(molecules, path, legends=legends, mols_per_row=mols_per_row, max_mols=max_mols)
+
+
+def write(
+    path: str | Path,
+    molecules: Iterable[str | Mol | None],
+    *,
+    properties: str | Sequence[str] = (),
+    force: bool = False,
+) -> int:
+    """Write molecules to ``.smi``, ``.csv`` or ``.sdf`` (optionally ``.gz``) or ``"-"``; return the row count.
+
+    Molecules are SMILES (written as given) or RDKit molecules (written as canonical SMILES);
+    ``None`` and ``""`` become rows with an empty SMILES, so row ``i`` is input ``i``; properties of
+    a molecule that cannot be parsed are empty cells. ``properties``
+    names columns to compute (``"qed,logp"`` or a list, see :data:`molgan.properties.PROPERTIES`).
+    The file appears atomically when complete; an existing file is refused unless ``force=True``.
+    """
+    from molgan.writers import write_molecules
+
+    items = list(molecules)
+    smiles = [Chem.MolToSmiles(m) if isinstance(m, Chem.Mol) else m for m in items]
+    mols = [m if isinstance(m, Chem.Mol) else None for m in items]
+    return write_molecules(path, smiles, mols, properties=_names(properties), force=force)
+
+
+def read(path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all") -> ReadResult:
+    """Read the molecules of a ``.smi``, ``.csv``, ``.tsv`` or ``.sdf`` file (optionally ``.gz``).
+
+    Returns a :class:`molgan.readers.ReadResult`: ``smiles``, ``mols``, ``records`` (other columns)
+    of each usable record, ``n_read`` and ``skipped`` (counts by reason). ``smiles_column`` picks
+    the column of a table (default: ``smiles`` in any case); ``keep_fragments``: ``"all"``,
+    ``"skip"`` or ``"largest"``. A missing file raises :class:`~molgan.errors.InputError`, a file
+    without one usable molecule :class:`~molgan.errors.NothingUsableError`.
+    """
+    from molgan.readers import read_molecules
+
+    return read_molecules(path, smiles_column, keep_fragments=keep_fragments)
+
+
+def models(*, installed_only: bool = True) -> dict[str, str]:
+    """Shipped models by name with a description (as ``molgan models``); pass one to :func:`load`.
+
+    With ``installed_only=False`` every known name is listed, including models whose weights are
+    not part of this installation.
+    """
+    from molgan.pretrained import SHIPPED, available
+
+    return available() if installed_only else dict(SHIPPED)
+
+
+def properties(
+    molecules: Iterable[str | Mol | None],
+    names: str | Sequence[str] = ("qed", "logp", "sa", "mw"),
+) -> dict[str, np.ndarray]:
+    """Named properties of each molecule: ``{name: float array}``, NaN where a molecule is invalid.
+
+    ``names``: ``"qed,logp"`` or a list from :data:`molgan.properties.PROPERTIES` (qed, logp, sa,
+    np, mw, tpsa, hbd, hba, rotb, rings, heavy_atoms); unknown names raise
+    :class:`~molgan.errors.InputError`.
+    """
+    from molgan.properties import compute
+    from molgan.writers import check_properties
+
+    _, mols = _smiles_and_mols(molecules)
+    return compute(check_properties(_names(names)), mols)
+
+
+def _names(names: str | Sequence[str]) -> list[str]:
+    """``"qed, logp"`` or ``["qed", "logp"]`` -> ``["qed", "logp"]``."""
+    if isinstance(names, str):
+        names = names.split(",")
+    return [n.strip() for n in names if n.strip()]
+
+
+def _smiles_and_mols(molecules: Iterable[str | Mol | None]) -> tuple[list[str | None], list[Mol | None]]:
+    """SMILES and parsed molecules (``None`` where missing, empty or invalid) of mixed input."""
+    smiles: list[str | None] = []
+    mols: list[Mol | None] = []
+    for item in molecules:
+        if isinstance(item, Chem.Mol):
+            mol: Mol | None = item if item.GetNumAtoms() > 0 else None
+            smiles.append(Chem.MolToSmiles(item) if mol is not None else None)
+        else:
+            text = str(item).strip() if item is not None else ""
+            mol = Chem.MolFromSmiles(text) if text else None
+            mol = mol if mol is not None and mol.GetNumAtoms() > 0 else None
+            smiles.append(text or None)
+        mols.append(mol)
+    return smiles, mols
+
+
+def _novelty_reference(reference: str | Path) -> Iterable[Mol]:
+    """Molecules of a reference file, or of every molecule of a named data set (``"qm9"``)."""
+    from molgan.datasets import resolve_source
+    from molgan.readers import iter_molecules
+
+    path, column = Path(reference).expanduser(), None
+    if not path.exists():
+        text = str(reference)
+        if path.suffix or "/" in text or "\\" in text:
+            raise InputError(f"novelty reference {text}: no such file (or give a data set name such as qm9)")
+        path, column, _ = resolve_source(text)
+        if not Path(path).exists():
+            raise InputError(f"novelty reference {text!r}: no such file or data set (data sets: qm9, moses-sample, moses)")
+    return (mol for _, mol, _ in iter_molecules(path, column))
 
 
 def _check_positive(name: str, value: int) -> None:

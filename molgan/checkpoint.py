@@ -50,7 +50,10 @@ def save_checkpoint(
     """Write a checkpoint directory atomically (build it beside the target, then rename)."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    recover_interrupted_save(directory)
+    for stale in directory.parent.glob(f".{directory.name}.staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a save that was killed part-way
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.staging-", dir=directory.parent))
     try:
         tensors = {
             f"{name}.{key}": value.detach().cpu().contiguous()
@@ -77,6 +80,16 @@ def save_checkpoint(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return directory
+
+
+def recover_interrupted_save(directory: str | Path) -> bool:
+    """If a save was killed between its two renames, put the previous checkpoint back in place."""
+    directory = Path(directory)
+    old = directory.with_name(f".{directory.name}.old")
+    if not directory.exists() and (old / META).is_file():
+        os.replace(old, directory)
+        return True
+    return False
 
 
 def _swap_in(staging: Path, directory: Path) -> None:
@@ -148,6 +161,7 @@ class Checkpoint:
 def load_checkpoint(directory: str | Path) -> Checkpoint:
     """Read a checkpoint directory; anything missing, truncated, foreign or too new is a clear error."""
     directory = Path(directory)
+    recover_interrupted_save(directory)
     if not directory.is_dir():
         raise CheckpointError(f"no checkpoint directory at {directory}")
     meta_path = directory / META

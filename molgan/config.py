@@ -61,6 +61,7 @@ class TrainConfig:
     reward: str | None = None
     rl_lambda: float = 1.0  # MolGAN's lambda: 1 = pure GAN, 0 = pure RL
     rl_start: float = 0.5  # share of training after which the RL term switches on
+    reward_focus: float = 1.0  # share of training molecules, best by reward, that real batches come from
     eval_every: int = 500
     eval_samples: int = 2000
     checkpoint_every: int = 500
@@ -85,10 +86,24 @@ class TrainConfig:
             raise ConfigError(f"train.rl_lambda must be in [0, 1], got {self.rl_lambda}")
         if not 0.0 <= self.rl_start <= 1.0:
             raise ConfigError(f"train.rl_start must be in [0, 1], got {self.rl_start}")
+        if not 0.0 < self.reward_focus <= 1.0:
+            raise ConfigError(f"train.reward_focus must be in (0, 1], got {self.reward_focus}")
         if not 0.0 < self.lr_decay <= 1.0:
             raise ConfigError(f"train.lr_decay must be in (0, 1], got {self.lr_decay}")
         if self.temperature <= 0:
             raise ConfigError(f"train.temperature must be > 0, got {self.temperature}")
+        if self.time_limit_minutes is not None and (
+            isinstance(self.time_limit_minutes, bool) or not isinstance(self.time_limit_minutes, (int, float))
+            or self.time_limit_minutes <= 0
+        ):
+            raise ConfigError(f"train.time_limit_minutes must be a positive number, got {self.time_limit_minutes!r}")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads <= 0):
+            raise ConfigError(f"train.threads must be a positive integer, got {self.threads!r}")
+        for name in ("data", "device", "loss", "relaxation", "decoding", "latent_regularizer"):
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError(f"train.{name} must be a string, got {getattr(self, name)!r}")
+        if self.reward is not None and not isinstance(self.reward, str):
+            raise ConfigError(f"train.reward must be a string, got {self.reward!r}")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise ConfigError(f"train.device must be auto, cpu or cuda[:N], got {self.device!r}")
 
@@ -149,15 +164,20 @@ def _build(cls, values: dict[str, Any], source: str):
     kwargs = {}
     for name, value in values.items():
         default = getattr(cls(), name)
+        if default is None and value is None:
+            kwargs[name] = None
+            continue
+        if default is None and name in _OPTIONAL_TYPES:
+            default = _OPTIONAL_TYPES[name]()
         kwargs[name] = _coerce(value, default, f"{source} {name}")
     return cls(**kwargs)
 
 
 def _coerce(value: Any, default: Any, where: str) -> Any:
     if isinstance(default, tuple):
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where} must be a list, got {value!r}")
-        return tuple(int(v) for v in value)
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise ConfigError(f"{where} must be a list of integers, got {value!r}")
+        return tuple(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false, got {value!r}")
@@ -170,11 +190,15 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
         return float(value)
-    if default is None or isinstance(default, str):
-        if value is not None and not isinstance(value, (str, int, float)):
-            raise ConfigError(f"{where} has a bad value {value!r}")
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, got {value!r}")
         return value
     return value
+
+
+#: Options whose default is None: the type they take when set.
+_OPTIONAL_TYPES = {"reward": str, "time_limit_minutes": float, "threads": int}
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -111,6 +111,9 @@ def draw_grid(
         legends=texts,
         useSVG=suffix == ".svg",
     )
+    # In a Jupyter kernel RDKit replaces MolsToGridImage by a renderer that returns IPython display
+    # objects (SVG / Image), which hold the SVG text or PNG bytes in ``.data``.
+    image = getattr(image, "data", image)
     with atomic_path(path, force=True) as tmp:
         if suffix == ".svg":
             svg = image if isinstance(image, str) else str(image)

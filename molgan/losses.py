@@ -73,7 +73,7 @@ def valence_penalty(node_probs: Tensor, edge_probs: Tensor, valence_limits: Tens
     expected_bonds = (edge_probs * orders).sum(-1) * present.unsqueeze(1)
     used = expected_bonds.sum(-1)
     allowed = node_probs @ valence_limits.to(node_probs)
-    return F.relu(used - allowed).pow(2).mean()
+    return (present * F.relu(used - allowed).pow(2)).mean()
 
 
 def reconstruction_loss(node_logits: Tensor, edge_logits: Tensor, nodes: Tensor, adj: Tensor) -> Tensor:

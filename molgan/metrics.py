@@ -254,10 +254,35 @@ _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _LINE_FORMATS = (".smi", ".smiles", ".txt")
 
 
+MAX_LINE_CHARS = 100_000  # a longer entry is not a molecule: it counts as an invalid sample
+
+
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
+        return io.TextIOWrapper(_TolerantGzip(path), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+class _TolerantGzip(io.RawIOBase):
+    """A gzip stream that ends quietly where a truncated file ends (the rows before it are kept)."""
+
+    def __init__(self, path: Path) -> None:
+        self._inner = gzip.open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self._inner.read(len(buffer))
+        except EOFError:
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 def read_generated(path: str | Path, smiles_column: str | None = None) -> list[str | None]:
@@ -289,6 +314,7 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
 
 
 def _read_table(f, delimiter: str, want: str, path: Path) -> list[str | None]:
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # huge cells become invalid samples
     reader = csv.reader(f, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
@@ -302,7 +328,7 @@ def _read_table(f, delimiter: str, want: str, path: Path) -> list[str | None]:
         if not row and len(header) > 1:
             continue  # a blank line is not a sample (with one column it is an empty cell)
         cell = row[col].strip() if col < len(row) else ""
-        out.append(cell or None)
+        out.append(cell if cell and len(cell) <= MAX_LINE_CHARS else None)
     return out
 
 
@@ -320,7 +346,8 @@ def _read_lines(f, want: str) -> list[str | None]:
             if want in lowered:  # a header line
                 col = lowered.index(want)
                 continue
-        out.append(fields[col] if col < len(fields) else None)
+        entry = fields[col] if col < len(fields) else None
+        out.append(entry if entry and len(entry) <= MAX_LINE_CHARS else None)
     return out
 
 

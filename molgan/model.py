@@ -86,6 +86,8 @@ class Model:
         """Exactly ``num`` generated graphs as SMILES, in order, ``None`` where invalid. No de-duplication."""
         _check_count(num)
         out: list[str | None] = []
+        if num == 0:
+            return out
         for block in self.iter_raw(seed, **options):
             out.extend(block[: num - len(out)])
             if len(out) >= num:
@@ -101,6 +103,8 @@ class Model:
         then raises :class:`~molgan.errors.InputError` saying how many were found.
         """
         _check_count(num)
+        if num == 0:
+            return []
         limit = max_draws if max_draws is not None else max(100 * num, BLOCK)
         out: list[str] = []
         seen: set[str] = set()

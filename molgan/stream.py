@@ -1,7 +1,9 @@
 """Streaming generation at scale: the generator runs in this process, RDKit decoding on all cores.
 
 Blocks of graph tensors go to worker processes (which import only numpy and RDKit) and come back
-as SMILES, in order, so the output for a seed is the same for any number of workers.
+as SMILES, in order, so the output for a seed is the same for any number of workers. Each process
+remembers the SMILES of the graphs it has decoded (see :class:`BlockDecoder`): generated graphs
+repeat, and a repeated graph costs a dictionary look-up instead of RDKit.
 """
 
 from __future__ import annotations
@@ -14,21 +16,67 @@ import numpy as np
 
 from molgan.vocab import Vocabulary
 
-_VOCAB: Vocabulary | None = None
-_CORRECT = False
+#: Memory (bytes, roughly) each decoding process may spend remembering graphs it has decoded.
+CACHE_BYTES = 64 * 2**20
+_ENTRY_OVERHEAD = 170  # bytes of a dict entry, a bytes key and a short SMILES beyond the key's data
+
+
+class BlockDecoder:
+    """Turns graph blocks into SMILES, remembering the SMILES of graphs it has already decoded.
+
+    A GAN draws the very same graph (same slots, same bonds) again and again, and decoding is a
+    pure function of one graph, so a repeated graph skips RDKit and the output is unchanged. The
+    memory is bounded: when about ``cache_bytes`` are held, everything remembered is dropped.
+    """
+
+    def __init__(self, vocab: Vocabulary, correct: bool = False, cache_bytes: int = CACHE_BYTES) -> None:
+        self.vocab = vocab
+        self.correct = correct
+        self.cache_bytes = cache_bytes
+        self.cache: dict[bytes, str | None] = {}
+
+    def __call__(self, block: tuple[np.ndarray, np.ndarray]) -> list[str | None]:
+        """SMILES (``None`` = not a valid molecule) of ``nodes [B, N]``, ``adj [B, N, N]``, in order."""
+        from molgan.graphs import decode_graphs, to_smiles
+
+        nodes, adj = np.asarray(block[0]), np.asarray(block[1])
+        keys = graph_keys(nodes, adj)
+        cache = self.cache
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            if key not in cache and key not in first:
+                first[key] = i
+        new: dict[bytes, str | None] = {}
+        if first:
+            index = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+            smiles = to_smiles(decode_graphs(nodes[index], adj[index], self.vocab, correct=self.correct))
+            new = dict(zip(first, smiles))
+        out = [new[k] if k in new else cache[k] for k in keys]
+        limit = max(1, self.cache_bytes // (len(keys[0]) + _ENTRY_OVERHEAD)) if keys else 1
+        if len(cache) + len(new) > limit:
+            cache.clear()
+        cache.update(new)
+        return out
+
+
+def graph_keys(nodes: np.ndarray, adj: np.ndarray) -> list[bytes]:
+    """One ``bytes`` per graph of ``nodes [B, N]``, ``adj [B, N, N]``: equal exactly for equal graphs."""
+    flat = [a.reshape(len(a), int(np.prod(a.shape[1:]))) for a in (nodes, adj)]
+    rows = np.ascontiguousarray(np.concatenate(flat, axis=1))
+    return rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel().tolist()
+
+
+_DECODER: BlockDecoder | None = None  # of a worker process
 
 
 def _init_worker(vocab: dict, correct: bool) -> None:
-    global _VOCAB, _CORRECT
-    _VOCAB = Vocabulary.from_dict(vocab)
-    _CORRECT = correct
+    global _DECODER
+    _DECODER = BlockDecoder(Vocabulary.from_dict(vocab), correct)
 
 
 def _decode_block(block: tuple[np.ndarray, np.ndarray]) -> list[str | None]:
-    from molgan.graphs import decode_graphs, to_smiles
-
-    assert _VOCAB is not None
-    return to_smiles(decode_graphs(block[0], block[1], _VOCAB, correct=_CORRECT))
+    assert _DECODER is not None
+    return _DECODER(block)
 
 
 def default_jobs() -> int:
@@ -48,9 +96,9 @@ def stream_raw(
 ) -> Iterator[list[str | None]]:
     """Decode an (endless) stream of graph blocks into SMILES blocks, using ``jobs`` processes."""
     if jobs <= 1:
-        _init_worker(vocab.to_dict(), correct)
+        decoder = BlockDecoder(vocab, correct)
         for block in graph_blocks:
-            yield _decode_block(block)
+            yield decoder(block)
         return
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(vocab.to_dict(), correct)) as pool:

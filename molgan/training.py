@@ -67,6 +67,16 @@ class TrainingData:
         )
 
 
+    def focus(self, scores: np.ndarray, share: float) -> TrainingData:
+        """Keep the best ``share`` of molecules by ``scores`` (novelty still counts the whole set)."""
+        if share >= 1.0:
+            return self
+        keep = max(1, int(round(share * len(scores))))
+        order = np.argsort(-np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf), kind="stable")[:keep]
+        order.sort()
+        return TrainingData(self.nodes[order], self.adj[order], self.vocab, self.train_smiles)
+
+
 @dataclass
 class TrainResult:
     out_dir: Path
@@ -127,6 +137,9 @@ def train(
     modules = build_modules(config.model, vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None)
     modules.to(device)
     state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
+    from molgan.checkpoint import recover_interrupted_save
+
+    recover_interrupted_save(out_dir / "last")
     if resume and (out_dir / "last").exists():
         _restore(state, out_dir / "last", config)
         _truncate_metrics(out_dir / "metrics.csv", state.step)

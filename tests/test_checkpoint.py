@@ -65,11 +65,6 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: checkpoint._swap_in renames the old directory away before the new one is renamed "
-    "in; a kill between the two os.replace calls leaves no checkpoint at the path (only .<name>.old), and "
-    "nothing (load_checkpoint, training --resume) recovers it",
-)
 def test_a_kill_during_the_directory_swap_leaves_a_loadable_checkpoint(tmp_path, monkeypatch):
     saved(tmp_path, step=1)
     real_replace = os.replace

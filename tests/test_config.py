@@ -88,25 +88,16 @@ def test_bad_values_are_refused(tmp_path, text, needle):
         load_config(write(tmp_path, text))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: config._coerce runs int() on list items: ValueError escapes, not ConfigError")
 def test_non_integer_list_items_are_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="generator_dims"):
         load_config(write(tmp_path, "[model]\ngenerator_dims = ['wide']\n"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: config._coerce accepts a number for a string option; validate() then calls "
-    "device.startswith -> AttributeError instead of ConfigError",
-)
 def test_a_number_for_device_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="device"):
         load_config(write(tmp_path, "[train]\ndevice = 1\n"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: TrainConfig.validate never checks time_limit_minutes/threads (None-default options "
-    "accept any string or negative number, which fail later inside training)",
-)
 @pytest.mark.parametrize("text", ["[train]\ntime_limit_minutes = 'soon'\n", "[train]\ntime_limit_minutes = -1\n", "[train]\nthreads = 'many'\n"])
 def test_optional_numbers_are_validated(tmp_path, text):
     with pytest.raises(ConfigError):

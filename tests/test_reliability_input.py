@@ -85,17 +85,9 @@ DIFFERENT = {
 }
 
 #: Known bugs (see the reasons); each stays a strict xfail until fixed.
-BUGS = {
-    ("evaluate", "utf8-bom-csv"): "BUG: metrics.read_generated opens CSV without utf-8-sig: the BOM sticks to the "
-    "header ('\\ufeffsmiles') and the file is refused with \"no 'smiles' column\"",
-    ("evaluate", "truncated-gz"): "BUG: metrics.read_generated turns a truncated .gz into an error (EOFError -> "
-    "'cannot read') instead of using the samples before the break like molgan.readers",
-}
+BUGS: dict[tuple[str, str], str] = {}
 #: Too slow to run at all: a bug that hangs the command for minutes.
-HANGS = {
-    ("evaluate", "huge-line"): "BUG: metrics.read_generated has no line-length limit: a 150,000-character SMILES "
-    "line is parsed as a 150,000-atom molecule and evaluate runs for minutes",
-}
+HANGS: dict[tuple[str, str], str] = {}
 
 
 def invoke(command, path, tmp_path, capsys, monkeypatch):

@@ -44,7 +44,6 @@ def test_bad_counts_are_input_errors(tiny_model, num):
         tiny_model.sample_raw(num)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Model.sample(0) draws until max_draws and raises 'only 0 of 0' instead of returning []")
 def test_sampling_zero_molecules_gives_an_empty_list(tiny_model):
     assert tiny_model.sample(0) == []
 

@@ -25,7 +25,7 @@ Examples:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("sample", help="Sample valid molecules (or, with --raw, every generated graph)." + EXAMPLES)
+    @app.command("sample", help="Sample valid molecules (or, with --raw, every generated graph)." + "\n" + EXAMPLES)
     def sample_command(
         output: str = typer.Option(..., "--output", "-o", help="File (.smi, .csv, .sdf, optionally .gz) or - ."),
         num: int = typer.Option(1000, "--num", "-n", help="How many molecules (or graphs, with --raw)."),
@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
         from molgan.cli.progress import progress_bar
-        from molgan.model import load
+        from molgan.model import load, torch_threads
         from molgan.stream import default_jobs, stream_raw
         from molgan.writers import check_output_path, check_properties, open_writer
 
@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
         if output != "-":
             check_output_path(output, force=force)
         generator_model = load(model, device=device)
+        # One intra-op thread: the cores belong to the decoding workers, and several torch threads
+        # on a busy machine make the generator many times slower (they wait for each other).
+        torch_threads(1)
         options = generator_model._options(decoding, temperature, corrected)
         blocks = stream_raw(
             generator_model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature),

@@ -25,7 +25,7 @@ Examples:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("train", help="Train a graph GAN and write checkpoints, metrics.csv and training_curves.png." + EXAMPLES)
+    @app.command("train", help="Train a graph GAN and write checkpoints, metrics.csv and training_curves.png." + "\n" + EXAMPLES)
     def train_command(
         out: Path = typer.Option(..., "--out", "-o", help="Output directory (checkpoints in out/last and out/best)."),
         data: Optional[str] = typer.Option(None, "--data", "-d", help="qm9, moses, moses-sample or a file."),

@@ -1,0 +1,70 @@
+"""Package a trained checkpoint as a shipped model, with a model card of measured metrics.
+
+    python -m molgan.release runs/qm9/best --name qm9 --command "molgan train ..." [--samples 10000]
+
+Copies the weights (generator, encoder, critic; no optimizer state) and config into
+``molgan/pretrained/NAME/``, samples ``--samples`` raw graphs with seed 0 (no correction), and writes
+``card.json`` with the metrics of :func:`molgan.metrics.evaluate` against the QM9 training split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+from molgan.checkpoint import META, WEIGHTS, load_checkpoint
+
+
+def release(source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9") -> dict:
+    from molgan.metrics import evaluate, load_reference
+    from molgan.model import Model
+    from molgan.pretrained import shipped_dir
+
+    checkpoint = load_checkpoint(source)
+    target = shipped_dir(name)
+    staging = target.with_name(f".{name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for file in (WEIGHTS, META):
+        shutil.copy2(Path(source) / file, staging / file)
+    started = time.perf_counter()
+    raw = Model(checkpoint).sample_raw(samples, seed=0)
+    sample_seconds = time.perf_counter() - started
+    metrics = evaluate(raw, load_reference(reference), compute_fcd=True)
+    card = {
+        "name": name,
+        "training_command": command,
+        "release_metrics": {
+            "protocol": f"{samples} raw samples, seed 0, argmax decoding, no correction; reference: {reference} train split",
+            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
+            "sampling_seconds": round(sample_seconds, 2),
+        },
+    }
+    (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    old = target.with_name(f".{name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return card
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("source", help="checkpoint directory (e.g. runs/qm9/best)")
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--command", required=True, help="the exact command that trained the checkpoint")
+    parser.add_argument("--samples", type=int, default=10000)
+    parser.add_argument("--reference", default="qm9")
+    args = parser.parse_args(argv)
+    card = release(args.source, args.name, args.command, args.samples, args.reference)
+    print(json.dumps(card, indent=2))
+
+
+if __name__ == "__main__":
+    main()

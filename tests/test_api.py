@@ -1,0 +1,197 @@
+"""The Python API (molgan.api, exposed as molgan.*): each function on inline SMILES and a tiny model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from rdkit import Chem
+
+import molgan
+from molgan.errors import InputError, NothingUsableError
+
+#: One invalid SMILES, one duplicate, one PAINS hit (a catechol), one 10-atom molecule that is not in QM9.
+SMILES = ["CCO", "c1ccccc1O", "not a smiles", "CCO", "Oc1ccccc1O", "CC(C)(C)c1ccccc1"]
+
+TRAIN_SMILES = [
+    "CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "OC1CC1", "CC(C)C", "NC=O", "CCCO", "FC(F)F",
+    "CC#CC", "OCC(O)CO", "C1CCOC1", "CC(N)C(=O)O", "N#CC#N", "CC(C)(C)O", "c1ccncc1", "O=CC=O",
+    "CC(C)O", "CCOC", "CC=O", "OCCO", "CN(C)C", "C1CC1", "CCC#N", "COC=O", "CC(=O)N", "OC(=O)CO",
+]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> molgan.Model:
+    """A tiny model trained for a few steps on QM9-like molecules."""
+    from molgan.config import ModelConfig, RunConfig, TrainConfig
+    from molgan.graphs import encode_mols
+    from molgan.training import TrainingData, train
+    from molgan.vocab import QM9_VOCABULARY
+
+    torch.set_num_threads(1)
+    encoded = encode_mols([Chem.MolFromSmiles(s) for s in TRAIN_SMILES], QM9_VOCABULARY)
+    data = TrainingData(encoded.nodes, encoded.adj, QM9_VOCABULARY, {Chem.CanonSmiles(s) for s in TRAIN_SMILES})
+    config = RunConfig(
+        ModelConfig(generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),
+                    encoder_dims=(32,)),
+        TrainConfig(steps=4, batch_size=16, eval_every=2, eval_samples=64, checkpoint_every=2, threads=1,
+                    device="cpu"),
+    ).validate()
+    out = tmp_path_factory.mktemp("api-model")
+    train(config, data, out)
+    return molgan.load(out)
+
+
+def test_all_names_resolve():
+    for name in molgan.__all__:
+        assert getattr(molgan, name) is not None, name
+    assert set(molgan.__all__) <= set(dir(molgan))
+    with pytest.raises(AttributeError):
+        molgan.no_such_function  # noqa: B018
+
+
+def test_import_is_light():
+    """``import molgan`` does not import torch (decoding worker processes stay small)."""
+    code = "import sys, molgan; molgan.screen, molgan.draw; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_modules_named_like_functions_are_both():
+    import molgan.draw as draw_module
+    from molgan.screen import Batch
+
+    assert callable(molgan.screen) and callable(molgan.draw) and callable(molgan.properties)
+    assert draw_module is molgan.draw and callable(draw_module.plot_property_distributions)
+    assert len(Batch([None])) == 1
+
+
+def test_load_and_sample(model, tmp_path):
+    raw = model.sample_raw(50, seed=1)
+    assert len(raw) == 50 and raw == model.sample_raw(50, seed=1)
+    assert molgan.load(model.path).sample_raw(50, seed=1) == raw
+    with pytest.raises(InputError):
+        molgan.load(tmp_path)  # not a checkpoint
+
+
+def test_evaluate_without_fcd():
+    metrics = molgan.evaluate(SMILES + [None], reference=["CCO", "CCN"], fcd=False)
+    assert metrics["validity"] == pytest.approx(5 / 7)
+    assert metrics["novelty"] == pytest.approx(3 / 4)  # of the 4 distinct valid, only CCO is known
+    assert "fcd" not in metrics or np.isnan(metrics["fcd"])
+
+
+def test_score_qed():
+    table = molgan.score(["CCO", Chem.MolFromSmiles("c1ccccc1O"), None], reward="qed")
+    total = np.asarray(table.total, dtype=float)
+    assert total.shape == (3,)
+    assert np.isfinite(total[:2]).all() and total[0] != total[1]
+
+
+def test_screen_filters_and_report():
+    result = molgan.screen(SMILES, pains=True, where="mw>40", properties="qed")
+    assert result.smiles == ["CCO", "c1ccccc1O", "CC(C)(C)c1ccccc1"]
+    assert result.indices == [0, 1, 5]
+    assert result.report[:2] == [("valid", 6, 5), ("unique", 5, 4)]
+    assert result.n_invalid == 1
+    assert set(result.properties) == {"mw", "qed"} and len(result.properties["qed"]) == 3
+    assert molgan.screen(SMILES, unique=False).smiles.count("CCO") == 2
+    mols = [Chem.MolFromSmiles("CCO"), Chem.MolFromSmiles("CCN")]
+    assert molgan.screen(mols, where=["heavy_atoms>2"]).smiles == ["CCO", "CCN"]
+    with pytest.raises(InputError):
+        molgan.screen(SMILES, where="nonsense>1")
+
+
+def test_screen_novelty_against_list_file_and_dataset(tmp_path):
+    assert molgan.screen(SMILES, novel_against=["OCC", "Oc1ccccc1"]).smiles == ["Oc1ccccc1O", "CC(C)(C)c1ccccc1"]
+    reference = tmp_path / "ref.smi"
+    reference.write_text("OCC\nOc1ccccc1\n")
+    assert molgan.screen(SMILES, novel_against=reference).smiles == ["Oc1ccccc1O", "CC(C)(C)c1ccccc1"]
+    # every molecule of QM9 has at most 9 heavy atoms: only the 10-atom one is novel
+    assert molgan.screen(SMILES, novel_against="qm9").smiles == ["CC(C)(C)c1ccccc1"]
+    with pytest.raises(InputError):
+        molgan.screen(SMILES, novel_against=tmp_path / "missing.smi")
+
+
+def test_draw_png(tmp_path):
+    path = molgan.draw(SMILES, tmp_path / "grid.png", legends="qed")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(InputError):
+        molgan.draw(["not a smiles"], tmp_path / "none.png")
+
+
+def test_write_and_read_round_trip(tmp_path):
+    path = tmp_path / "out.csv"
+    items = ["CCO", None, Chem.MolFromSmiles("OC1=CC=CC=C1")]
+    assert molgan.write(path, items, properties="qed,logp") == 3
+    lines = path.read_text().splitlines()
+    assert lines[0] == "smiles,qed,logp" and lines[1].startswith("CCO,0.40") and lines[2] == ",,"
+    assert lines[3].startswith("Oc1ccccc1,")
+    with pytest.raises(InputError):
+        molgan.write(path, ["CCO"])  # exists
+    assert molgan.write(path, ["CCN"], force=True) == 1
+    read = molgan.read(path)
+    assert read.smiles == ["CCN"] and read.n_read == 1
+    gz = tmp_path / "out.smi.gz"
+    molgan.write(gz, ["CCO", "c1ccccc1"])
+    assert molgan.read(gz).smiles == ["CCO", "c1ccccc1"]
+    molgan.write(tmp_path / "bad.smi", ["not a smiles"])  # written as given
+    with pytest.raises(NothingUsableError):
+        molgan.read(tmp_path / "bad.smi")
+
+
+def test_read_column_and_missing_file(tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text("id,SMI\na,CCO\nb,nonsense\nc,CCN\n")
+    read = molgan.read(path, smiles_column="SMI")
+    assert read.smiles == ["CCO", "CCN"] and read.records[1]["id"] == "c" and read.n_read == 3
+    with pytest.raises(InputError):
+        molgan.read(tmp_path / "missing.smi")
+
+
+def test_load_dataset_from_file(tmp_path):
+    path = tmp_path / "mols.smi"
+    path.write_text("\n".join(TRAIN_SMILES) + "\n")
+    dataset = molgan.load_dataset(path, cache_dir=tmp_path / "cache")
+    assert isinstance(dataset, molgan.MolDataset)
+    assert len(dataset) == len(TRAIN_SMILES)
+    assert dataset.nodes.shape == (len(TRAIN_SMILES), dataset.vocab.max_atoms)
+    assert sum(len(dataset.split(s)) for s in ("train", "valid", "test")) == len(TRAIN_SMILES)
+
+
+def test_models_lists_shipped_names():
+    from molgan.pretrained import SHIPPED, available
+
+    assert molgan.models() == available()
+    assert molgan.models(installed_only=False) == SHIPPED
+    assert set(molgan.models()) <= set(SHIPPED)
+
+
+def test_properties_arrays_with_nan_for_invalid():
+    values = molgan.properties(["CCO", "not a smiles", None, Chem.MolFromSmiles("c1ccccc1")], ["mw", "heavy_atoms"])
+    assert list(values) == ["mw", "heavy_atoms"]
+    assert values["mw"][0] == pytest.approx(46.069, abs=1e-3)
+    assert np.isnan(values["mw"][1]) and np.isnan(values["mw"][2])
+    assert values["heavy_atoms"][3] == 6
+    assert set(molgan.properties(["CCO"])) == {"qed", "logp", "sa", "mw"}
+    assert list(molgan.properties(["CCO"], "qed, logp")) == ["qed", "logp"]
+    with pytest.raises(InputError):
+        molgan.properties(["CCO"], ["nope"])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_draw_with_rdkit_jupyter_renderer(tmp_path, suffix):
+    """In a notebook RDKit's MolsToGridImage returns IPython display objects; pictures are still files."""
+    pytest.importorskip("IPython")
+    from rdkit.Chem.Draw import IPythonConsole
+
+    IPythonConsole.InstallIPythonRenderer()
+    try:
+        path = molgan.draw(SMILES, tmp_path / f"grid{suffix}", legends="smiles")
+    finally:
+        IPythonConsole.UninstallIPythonRenderer()
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG") if suffix == ".png" else b"<svg" in data[:500]
