@@ -101,7 +101,7 @@ def generator_step(
 ) -> dict[str, float]:
     """Update the generator (and encoder) once.
 
-    Loss = adversarial (or the lambda-mix of adversarial and reward when RL is on)
+    Loss = lambda * adversarial + (1 - lambda) * (-predicted reward) once RL is on (MolGAN),
     + valence and connectivity penalties on generated graphs + reconstruction of real graphs through the encoder, with
     their codes pulled towards the prior (MMD or KL). Reconstruction ties every training molecule to
     a region of the latent space: the generator cannot drop modes, which is what defeats collapse.
@@ -109,16 +109,17 @@ def generator_step(
     fake_nodes, fake_adj = fake_graphs(modules, z, relaxation)
     terms: dict[str, Tensor] = {}
     total = torch.zeros((), device=z.device)
-    if weights.adversarial > 0:
+    rl_on = weights.rl_on and modules.reward_net is not None
+    gan_share = weights.rl_lambda if rl_on else 1.0
+    if weights.adversarial > 0 and gan_share > 0:
         scores = modules.critic(fake_nodes, fake_adj)
         adversarial = losses.wgan_generator_loss(scores) if loss == "wgan" else losses.bce_generator_loss(scores)
         terms["g_adv"] = adversarial
-        if weights.rl_on and modules.reward_net is not None:
-            reward = torch.sigmoid(modules.reward_net(fake_nodes, fake_adj)).mean()
-            terms["g_reward"] = reward
-            total = total + weights.adversarial * (weights.rl_lambda * adversarial - (1 - weights.rl_lambda) * reward)
-        else:
-            total = total + weights.adversarial * adversarial
+        total = total + weights.adversarial * gan_share * adversarial
+    if rl_on:
+        reward = torch.sigmoid(modules.reward_net(fake_nodes, fake_adj)).mean()
+        terms["g_reward"] = reward
+        total = total - (1.0 - weights.rl_lambda) * reward
     if weights.valence > 0:
         terms["valence"] = losses.valence_penalty(fake_nodes, fake_adj, valence_limits)
         total = total + weights.valence * terms["valence"]
