@@ -30,6 +30,7 @@ class Model:
         self.generator = build_generator(self.config.model, self.vocab)
         checkpoint.load_into("generator", self.generator)
         self.generator.to(self.device).eval()
+        self.prior = load_prior(checkpoint)
 
     @property
     def path(self) -> Path:
@@ -51,6 +52,7 @@ class Model:
             "max_atoms": self.vocab.max_atoms,
             "z_dim": self.config.model.z_dim,
             "generator_parameters": n_params,
+            "noise": repr(self.prior) if self.prior is not None else "N(0, I)",
             "trained_steps": self.checkpoint.step,
             "training_seconds": round(float(self.checkpoint.extra.get("seconds", 0.0)), 1),
             "training_command": self.checkpoint.extra.get("command"),
@@ -73,14 +75,16 @@ class Model:
     ) -> Iterator[list[str | None]]:
         """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order."""
         options = self._options(decoding, temperature, correct)
-        for nodes, adj in iter_graph_blocks(self.generator, seed, options, self.device):
+        for nodes, adj in iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior):
             yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
 
     def iter_graphs(
         self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Endless blocks of graph tensors ``nodes [BLOCK, N]``, ``adj [BLOCK, N, N]`` (uint8)."""
-        yield from iter_graph_blocks(self.generator, seed, self._options(decoding, temperature, False), self.device)
+        yield from iter_graph_blocks(
+            self.generator, seed, self._options(decoding, temperature, False), self.device, prior=self.prior
+        )
 
     def sample_raw(self, num: int, seed: int = 0, **options: Any) -> list[str | None]:
         """Exactly ``num`` generated graphs as SMILES, in order, ``None`` where invalid. No de-duplication."""
@@ -135,6 +139,73 @@ class Model:
 def load(name_or_path: str | Path = "qm9", device: str = "cpu") -> Model:
     """Load a shipped model (``"qm9"``, ``"qm9-qed"``) or a checkpoint / training output directory."""
     return Model(load_checkpoint(resolve_model(name_or_path)), device=device)
+
+
+def load_prior(checkpoint: Checkpoint):
+    """The fitted noise mixture stored in a checkpoint, or ``None`` (noise is then N(0, I))."""
+    if not checkpoint.has("prior"):
+        return None
+    from molgan.nn.latent_prior import GaussianMixturePrior
+
+    state = checkpoint.state_dict("prior")
+    prior = GaussianMixturePrior.empty(*state["means"].shape)
+    checkpoint.load_into("prior", prior)
+    return prior
+
+
+def fit_noise_prior(
+    model_dir: str | Path, data: str = "qm9", components: int = 64, scale: float = 1.0, seed: int = 0
+) -> Path:
+    """Fit a Gaussian mixture to the encoder codes of ``data``'s training split and store it in the
+    checkpoint at ``model_dir`` (rewritten atomically); sampling then draws its noise from it."""
+    import torch.nn.functional as F
+
+    from molgan.checkpoint import save_checkpoint
+    from molgan.datasets import load_dataset
+    from molgan.modules import build_encoder
+    from molgan.nn.latent_prior import fit_prior
+
+    path = resolve_model(model_dir)
+    checkpoint = load_checkpoint(path)
+    if not checkpoint.has("encoder"):
+        raise InputError(f"{path} has no encoder: a noise prior needs a model trained with reconstruction")
+    if components <= 0 or scale <= 0:
+        raise InputError("--components and --scale must be positive")
+    vocab = checkpoint.vocab
+    encoder = build_encoder(checkpoint.config.model, vocab)
+    checkpoint.load_into("encoder", encoder)
+    encoder.eval()
+    dataset = load_dataset(data)
+    index = dataset.split("train")
+    codes = []
+    with torch.no_grad():
+        for start in range(0, len(index), 8192):
+            chunk = index[start : start + 8192]
+            nodes = torch.from_numpy(dataset.nodes[chunk].astype(np.int64))
+            adj = torch.from_numpy(dataset.adj[chunk].astype(np.int64))
+            codes.append(encoder(F.one_hot(nodes, vocab.num_node_types).float(), F.one_hot(adj, vocab.num_bond_types).float())[0])
+    prior = fit_prior(torch.cat(codes), components, scale, seed)
+    modules = {}
+    for name in checkpoint.meta.get("modules", []):
+        if name == "prior":
+            continue
+        modules[name] = _StateHolder(checkpoint.state_dict(name))
+    modules["prior"] = prior
+    extra = checkpoint.extra | {"prior": {"data": data, "components": components, "scale": scale, "seed": seed}}
+    save_checkpoint(path, config=checkpoint.config, vocab=vocab, modules=modules, step=checkpoint.step,
+                    metrics=checkpoint.metrics, extra=extra)
+    return path
+
+
+class _StateHolder(torch.nn.Module):
+    """Carries an already-saved state dict through :func:`save_checkpoint` unchanged."""
+
+    def __init__(self, state: dict) -> None:
+        super().__init__()
+        self._state = state
+
+    def state_dict(self, *args, **kwargs):  # noqa: D102 - same contract as nn.Module
+        return dict(self._state)
 
 
 def _check_count(num: int) -> None:

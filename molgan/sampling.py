@@ -15,6 +15,7 @@ import torch
 
 from molgan.graphs import decode_graphs, to_smiles
 from molgan.nn import Generator
+from molgan.nn.latent_prior import GaussianMixturePrior
 from molgan.relax import DECODINGS, hard_graphs
 from molgan.vocab import Vocabulary
 
@@ -50,10 +51,15 @@ def generate_block(
     block: int,
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
+    prior: GaussianMixturePrior | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Graph tensors ``nodes [BLOCK, N]`` and ``adj [BLOCK, N, N]`` (uint8) of one noise block."""
+    """Graph tensors ``nodes [BLOCK, N]`` and ``adj [BLOCK, N, N]`` (uint8) of one noise block.
+
+    Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one.
+    """
     g = block_generator(seed, block, "cpu")
-    z = torch.randn(BLOCK, generator.z_dim, generator=g).to(device)
+    z = prior.sample(BLOCK, g) if prior is not None else torch.randn(BLOCK, generator.z_dim, generator=g)
+    z = z.to(device)
     was_training = generator.training
     generator.eval()
     node_logits, edge_logits = generator(z)
@@ -70,11 +76,12 @@ def iter_graph_blocks(
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
     start_block: int = 0,
+    prior: GaussianMixturePrior | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Endless stream of graph blocks for ``seed``."""
     block = start_block
     while True:
-        yield generate_block(generator, seed, block, options, device)
+        yield generate_block(generator, seed, block, options, device, prior)
         block += 1
 
 
