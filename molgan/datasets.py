@@ -31,7 +31,7 @@ from rdkit import Chem
 
 from molgan.errors import InputError, NothingUsableError
 from molgan.graphs import decode_graphs, encode_mols, to_smiles
-from molgan.readers import read_molecules
+from molgan.readers import ReadTally, iter_molecules
 from molgan.vocab import QM9_VOCABULARY, Vocabulary
 
 Mol = Chem.Mol
@@ -238,33 +238,46 @@ def _featurize(
     max_atoms: int | None,
     fragments: str,
 ) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
-    read = read_molecules(path, column, keep_fragments=fragments)
-    skipped = Counter(read.skipped)
-    report = LoadReport(source=source, n_read=read.n_read)
-    report.n_valid = len(read.mols) + skipped["several_fragments"]
-
-    unique: list[Mol] = []
+    # Stream the file: keep canonical SMILES only (RDKit molecules of a 1.6M-molecule set do not fit
+    # in memory), then re-parse them chunk by chunk for encoding.
+    tally = ReadTally()
     canonical: list[str] = []
     seen: set[str] = set()
-    for mol in read.mols:
+    atom_types: set[tuple[str, int]] = set()
+    largest = 0
+    n_mols = 0
+    for _, mol, _ in iter_molecules(path, column, keep_fragments=fragments, tally=tally):
+        n_mols += 1
         text = Chem.MolToSmiles(mol, isomericSmiles=False)
         if text in seen:
-            skipped["duplicate"] += 1
             continue
         seen.add(text)
-        unique.append(mol)
         canonical.append(text)
+        if vocab is None and (max_atoms is None or mol.GetNumAtoms() <= max_atoms):
+            largest = max(largest, mol.GetNumAtoms())
+            atom_types.update((a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms())
+    del seen
+    if n_mols == 0:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
+        raise NothingUsableError(f"no usable molecule in {path} ({tally.n_read} records read; {reasons})")
+    skipped = Counter(tally.skipped)
+    skipped["duplicate"] += n_mols - len(canonical)
+    report = LoadReport(source=source, n_read=tally.n_read)
+    report.n_valid = n_mols + skipped["several_fragments"]
 
     if vocab is None:
-        fitting = [m for m in unique if max_atoms is None or m.GetNumAtoms() <= max_atoms]
-        vocab = Vocabulary.from_mols(fitting, max_atoms=max_atoms)
+        if not atom_types:
+            raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
+        table = Chem.GetPeriodicTable()
+        ordered = sorted(atom_types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
+        vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
     report.max_atoms = vocab.max_atoms
     report.atom_types = vocab.atom_labels()
 
     kept_smiles: list[str] = []
     node_parts, adj_parts = [], []
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start : start + _CHUNK]
+    for start in range(0, len(canonical), _CHUNK):
+        chunk = [Chem.MolFromSmiles(text) for text in canonical[start : start + _CHUNK]]
         encoded = encode_mols(chunk, vocab, ordering="canonical")
         skipped.update(reason for reason in encoded.failures if reason is not None)
         ok = np.flatnonzero(encoded.ok)
