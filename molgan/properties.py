@@ -50,7 +50,8 @@ def _npscorer():
     return module, model
 
 
-def _map(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
+def map_mols(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
+    """``fn`` over the molecules as a float array; NaN for ``None``, an exception or a non-finite value."""
     out = np.full(len(mols), np.nan, dtype=np.float64)
     for i, mol in enumerate(mols):
         if mol is None:
@@ -66,59 +67,59 @@ def _map(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
 
 def qed(mols: Sequence[Mol | None]) -> np.ndarray:
     """Quantitative estimate of drug-likeness (Bickerton 2012), in [0, 1]."""
-    return _map(QED.qed, mols)
+    return map_mols(QED.qed, mols)
 
 
 def logp(mols: Sequence[Mol | None]) -> np.ndarray:
     """Wildman-Crippen logP."""
-    return _map(Crippen.MolLogP, mols)
+    return map_mols(Crippen.MolLogP, mols)
 
 
 def sa_score(mols: Sequence[Mol | None]) -> np.ndarray:
     """Synthetic accessibility score (Ertl & Schuffenhauer 2009): 1 easy .. 10 hard."""
     scorer = _sascorer()
-    return _map(scorer.calculateScore, mols)
+    return map_mols(scorer.calculateScore, mols)
 
 
 def np_score(mols: Sequence[Mol | None]) -> np.ndarray:
     """Natural-product likeness (Ertl 2008): about -5 (synthetic) .. +5 (natural product)."""
     module, model = _npscorer()
-    return _map(lambda m: module.scoreMol(m, model), mols)
+    return map_mols(lambda m: module.scoreMol(m, model), mols)
 
 
 def mol_weight(mols: Sequence[Mol | None]) -> np.ndarray:
     """Average molecular weight in g/mol."""
-    return _map(Descriptors.MolWt, mols)
+    return map_mols(Descriptors.MolWt, mols)
 
 
 def tpsa(mols: Sequence[Mol | None]) -> np.ndarray:
     """Topological polar surface area in square angstrom."""
-    return _map(rdMolDescriptors.CalcTPSA, mols)
+    return map_mols(rdMolDescriptors.CalcTPSA, mols)
 
 
 def h_donors(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of hydrogen-bond donors (Lipinski)."""
-    return _map(Lipinski.NumHDonors, mols)
+    return map_mols(Lipinski.NumHDonors, mols)
 
 
 def h_acceptors(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of hydrogen-bond acceptors (Lipinski)."""
-    return _map(Lipinski.NumHAcceptors, mols)
+    return map_mols(Lipinski.NumHAcceptors, mols)
 
 
 def rotatable_bonds(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of rotatable bonds."""
-    return _map(rdMolDescriptors.CalcNumRotatableBonds, mols)
+    return map_mols(rdMolDescriptors.CalcNumRotatableBonds, mols)
 
 
 def num_rings(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of rings (SSSR)."""
-    return _map(rdMolDescriptors.CalcNumRings, mols)
+    return map_mols(rdMolDescriptors.CalcNumRings, mols)
 
 
 def num_heavy_atoms(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of heavy atoms."""
-    return _map(lambda m: m.GetNumHeavyAtoms(), mols)
+    return map_mols(lambda m: m.GetNumHeavyAtoms(), mols)
 
 
 #: Property calculators by name, as used by ``--properties`` and ``--where``.

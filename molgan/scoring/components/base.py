@@ -8,13 +8,14 @@ already in [0, 1]; if not, a reward needs a transform for the component.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 from rdkit import Chem
+
+from molgan.properties import map_mols as map_mols  # re-exported for the components
 
 Mol = Chem.Mol
 
@@ -38,18 +39,3 @@ class Component:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"
-
-
-def map_mols(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
-    """``fn`` over the molecules as a float array; NaN for ``None``, an exception or a non-finite value."""
-    out = np.full(len(mols), np.nan, dtype=np.float64)
-    for i, mol in enumerate(mols):
-        if mol is None:
-            continue
-        try:
-            value = float(fn(mol))
-        except Exception:  # RDKit raises many kinds on odd molecules
-            continue
-        if math.isfinite(value):
-            out[i] = value
-    return out
