@@ -303,8 +303,3 @@ def _novelty_reference(reference: str | Path) -> Iterable[Mol]:
         if not Path(path).exists():
             raise InputError(f"novelty reference {text!r}: no such file or data set (data sets: qm9, moses-sample, moses)")
     return (mol for _, mol, _ in iter_molecules(path, column))
-
-
-def _check_positive(name: str, value: int) -> None:
-    if value <= 0:
-        raise InputError(f"{name} must be positive, got {value}")

@@ -224,7 +224,8 @@ def make_split(n: int, seed: int, fractions: Sequence[float] = (0.8, 0.1, 0.1)) 
 
 def default_cache_dir() -> Path:
     """``$MOLGAN_CACHE_DIR``, else ``~/.cache/molgan``."""
-    return Path(os.environ.get("MOLGAN_CACHE_DIR") or Path.home() / ".cache" / "molgan")
+    env = os.environ.get("MOLGAN_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "molgan"
 
 
 # --- featurization -----------------------------------------------------------------------------

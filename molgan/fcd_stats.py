@@ -76,8 +76,9 @@ class FCDStats:
 
 def cache_dir() -> Path:
     """Where molgan caches files: ``$MOLGAN_CACHE_DIR`` if set, else ``~/.cache/molgan``."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "molgan"
+    from molgan.datasets import default_cache_dir
+
+    return default_cache_dir()
 
 
 @lru_cache(maxsize=1)

@@ -29,8 +29,3 @@ def optimizer_from_flat(
             index, field = key[len(prefix) :].split(".", 1)
             state.setdefault(int(index), {})[field] = value
     optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-
-
-def generator_state(generator: torch.Generator) -> torch.Tensor:
-    """The state of a ``torch.Generator`` as a uint8 tensor."""
-    return generator.get_state().clone()

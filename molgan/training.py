@@ -154,7 +154,6 @@ def train(
     rl_from = int(cfg.rl_start * cfg.steps)
     started = time.monotonic() - state.seconds
     stopped: str | None = None
-    last_values: dict[str, float] = {}
 
     def batch() -> GraphBatch:
         index = torch.randint(0, len(nodes_all), (cfg.batch_size,), generator=state.rng)
@@ -204,7 +203,6 @@ def train(
             )
         state.step += 1
         state.seconds = time.monotonic() - started
-        last_values = values
         if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
             row = _evaluate(state, data, cfg, values, lr_scale)
             _append_metrics(out_dir / "metrics.csv", row)
@@ -225,7 +223,6 @@ def train(
     if not (out_dir / "best").exists():
         _save(state, out_dir / "best", config, vocab, command, training_state=False)
     _plot(out_dir)
-    del last_values
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
 
 
@@ -352,14 +349,11 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
             optimizer_meta[name] = meta
         optimizer_tensors["rng.data"] = state.rng.get_state()
         optimizer_tensors["rng.torch"] = torch.get_rng_state()
-    modules = state.modules.named()
-    if not training_state:
-        modules = {k: v for k, v in modules.items() if k != "critic"} | {"critic": state.modules.critic}
     save_checkpoint(
         path,
         config=config,
         vocab=vocab,
-        modules=modules,
+        modules=state.modules.named(),
         step=state.step,
         metrics=state.best,
         extra={
