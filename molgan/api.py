@@ -41,21 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Mol = Chem.Mol
 
-__all__ = [
-    "Model",
-    "MolDataset",
-    "draw",
-    "evaluate",
-    "load",
-    "load_dataset",
-    "models",
-    "properties",
-    "read",
-    "score",
-    "screen",
-    "train",
-    "write",
-]
+from molgan import __all__ as _PACKAGE_ALL  # noqa: E402  (the one list of public names)
+
+__all__ = [name for name in _PACKAGE_ALL if name != "__version__"]
 
 
 def train(
