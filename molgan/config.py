@@ -58,6 +58,11 @@ class TrainConfig:
     latent_regularizer: str = "mmd"  # "mmd" (Wasserstein auto-encoder) or "kl" (VAE)
     latent_weight: float = 100.0
     lr_decay: float = 0.1  # final learning rate as a fraction of the initial one (cosine)
+    noise_prior: str = "kernel"  # "kernel", "mixture" or "none" (N(0, I)): from noise_prior_start on, noise is fitted to the codes
+    noise_prior_size: int = 20000  # codes kept by a kernel prior / components of a mixture
+    noise_prior_scale: float = 0.4  # kernel bandwidth / width multiplier of mixture components
+    noise_prior_start: float = 0.25  # share of training after which the prior is fitted (and refitted)
+    noise_prior_every: int = 1000  # refit every this many steps
     reward: str | None = None
     rl_lambda: float = 1.0  # MolGAN's lambda: 1 = pure GAN, 0 = pure RL
     rl_start: float = 0.5  # share of training after which the RL term switches on
@@ -78,6 +83,12 @@ class TrainConfig:
             self, "lr_generator", "lr_critic", "gp_weight", "adversarial_weight", "valence_weight", "connectivity_weight",
             "reconstruction_weight", "latent_weight",
         )
+        _choice(self, "noise_prior", ("none", "kernel", "mixture"))
+        if isinstance(self.noise_prior_size, bool) or not isinstance(self.noise_prior_size, int) or self.noise_prior_size <= 0:
+            raise ConfigError(f"train.noise_prior_size must be a positive integer, got {self.noise_prior_size!r}")
+        if not 0.0 <= self.noise_prior_start < 1.0:
+            raise ConfigError(f"train.noise_prior_start must be in [0, 1), got {self.noise_prior_start}")
+        _positive(self, "noise_prior_every", "noise_prior_scale")
         _choice(self, "loss", ("wgan", "bce"))
         _choice(self, "relaxation", ("softmax", "gumbel", "gumbel_hard"))
         _choice(self, "decoding", ("argmax", "sample"))
@@ -99,7 +110,7 @@ class TrainConfig:
             raise ConfigError(f"train.time_limit_minutes must be a positive number, got {self.time_limit_minutes!r}")
         if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads <= 0):
             raise ConfigError(f"train.threads must be a positive integer, got {self.threads!r}")
-        for name in ("data", "device", "loss", "relaxation", "decoding", "latent_regularizer"):
+        for name in ("data", "device", "loss", "relaxation", "decoding", "latent_regularizer", "noise_prior"):
             if not isinstance(getattr(self, name), str):
                 raise ConfigError(f"train.{name} must be a string, got {getattr(self, name)!r}")
         if self.reward is not None and not isinstance(self.reward, str):

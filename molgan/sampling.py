@@ -97,10 +97,11 @@ def sample_raw(
     seed: int = 0,
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
+    prior: GaussianMixturePrior | None = None,
 ) -> list[str | None]:
     """Exactly ``num`` generated graphs as SMILES, in order, ``None`` where not a valid molecule."""
     out: list[str | None] = []
-    for nodes, adj in iter_graph_blocks(generator, seed, options, device):
+    for nodes, adj in iter_graph_blocks(generator, seed, options, device, prior=prior):
         take = min(BLOCK, num - len(out))
         out.extend(decode_smiles(nodes[:take], adj[:take], vocab, options.correct))
         if len(out) >= num:

@@ -30,6 +30,7 @@ from molgan.config import RunConfig
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError
 from molgan.losses import max_valences
 from molgan.modules import GanModules, build_modules
+from molgan.nn.latent_prior import NoisePrior
 from molgan.optim_state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling import SamplingOptions, sample_raw
 from molgan.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
@@ -107,6 +108,7 @@ class _State:
     seconds: float = 0.0
     best_score: float = -1.0
     best: dict[str, float] = field(default_factory=dict)
+    prior: NoisePrior | None = None
 
 
 def train(
@@ -152,6 +154,7 @@ def train(
     adj_all = torch.from_numpy(data.adj.astype(np.int64))
     z_dim = config.model.z_dim
     rl_from = int(cfg.rl_start * cfg.steps)
+    prior_from = int(cfg.noise_prior_start * cfg.steps) if cfg.noise_prior != "none" and state.modules.encoder is not None else None
     started = time.monotonic() - state.seconds
     stopped: str | None = None
 
@@ -164,7 +167,15 @@ def train(
     def noise() -> torch.Tensor:
         return torch.randn(cfg.batch_size, z_dim, generator=state.rng).to(device)
 
+    def generator_noise() -> torch.Tensor:
+        """Noise of the graphs the penalties (and the RL term) see: the fitted mixture once there is one."""
+        if state.prior is None:
+            return noise()
+        return state.prior.sample(cfg.batch_size, generator=state.rng).to(device)
+
     while state.step < cfg.steps:
+        if prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0:
+            state.prior = _fit_training_prior(state.modules, data, cfg, state.step, state.prior)
         lr_scale = _lr_scale(state.step, cfg.steps, cfg.lr_decay)
         _set_lr(state.optimizers, cfg, lr_scale)
         values: dict[str, float] = {}
@@ -178,7 +189,7 @@ def train(
                 )
         rl_on = reward is not None and state.step >= rl_from
         if rl_on:
-            values.update(_reward_update(state, reward, vocab, batch(), noise(), device))
+            values.update(_reward_update(state, reward, vocab, batch(), generator_noise(), device))
         weights = LossWeights(
             adversarial=cfg.adversarial_weight,
             valence=cfg.valence_weight,
@@ -191,7 +202,7 @@ def train(
         )
         values.update(
             generator_step(
-                state.modules, state.optimizers["generator"], batch(), noise(), valence_limits, weights,
+                state.modules, state.optimizers["generator"], batch(), generator_noise(), valence_limits, weights,
                 loss=cfg.loss, relaxation=cfg.relaxation, eps=noise(),
             )
         )
@@ -224,6 +235,29 @@ def train(
         _save(state, out_dir / "best", config, vocab, command, training_state=False)
     _plot(out_dir)
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int, previous: NoisePrior | None) -> NoisePrior:
+    """Fit the noise prior to the current codes of a seeded subset of the training molecules.
+
+    A kernel prior keeps the codes of ``noise_prior_size`` molecules. A mixture is fitted to 20,000 codes:
+    50 EM iterations from k-means the first time, then 10 starting from the previous mixture.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from molgan.latent_codes import fit_code_prior
+
+    assert modules.encoder is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        prior = fit_code_prior(
+            modules.encoder, data.nodes, data.adj, data.vocab,
+            kind=cfg.noise_prior, size=cfg.noise_prior_size, scale=cfg.noise_prior_scale, seed=cfg.seed + step,
+            max_codes=20000, init=previous, max_iter=50 if previous is None else 10,
+        )
+    return prior.to(next(modules.generator.parameters()).device)
 
 
 def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
@@ -293,7 +327,7 @@ def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
 def _evaluate(state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float) -> dict[str, float]:
     device = next(state.modules.generator.parameters()).device
     options = SamplingOptions(decoding=cfg.decoding, temperature=cfg.temperature)
-    smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device)
+    smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device, prior=state.prior)
     valid = [s for s in smiles if s]
     unique = set(valid)
     validity = len(valid) / len(smiles)
@@ -353,7 +387,7 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
         path,
         config=config,
         vocab=vocab,
-        modules=state.modules.named(),
+        modules=state.modules.named() | ({"prior": state.prior} if state.prior is not None else {}),
         step=state.step,
         metrics=state.best,
         extra={
@@ -380,6 +414,10 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
         raise CheckpointError(f"{path}: no optimizer state; it is not a resumable training checkpoint")
     for name, optimizer in state.optimizers.items():
         optimizer_from_flat(name, optimizer, tensors, checkpoint.extra["optimizers"][name])
+    if checkpoint.has("prior"):
+        from molgan.model import load_prior
+
+        state.prior = load_prior(checkpoint)
     state.rng.set_state(tensors["rng.data"])
     torch.set_rng_state(tensors["rng.torch"])
     state.step = checkpoint.step

@@ -58,6 +58,24 @@ def test_train_command_writes_a_model(tmp_path, files, monkeypatch):
     assert (tmp_path / "metrics.csv").exists() and (tmp_path / "training_curves.png").exists()
 
 
+@pytest.mark.parametrize("kind", ["kernel", "mixture"])
+def test_prior_command_stores_a_prior_that_sampling_uses(tmp_path, files, tiny_model_dir, kind):
+    import shutil
+
+    from molgan.model import load
+
+    target = tmp_path / "model"
+    shutil.copytree(tiny_model_dir / "best", target)
+    result = runner.invoke(app, [
+        "prior", str(target), "--data", str(files / "mols.smi"), "--kind", kind, "--components", "3", "--scale", "0.5",
+    ])
+    assert result.exit_code == 0, result.output
+    assert f"stored a {kind} noise prior" in result.stderr
+    model = load(target)
+    assert repr(model.prior).startswith("KernelDensityPrior(codes=3" if kind == "kernel" else "GaussianMixturePrior(components=3")
+    assert len(model.sample_raw(10, seed=0)) == 10
+
+
 def sample(model_dir, output, *args):
     return runner.invoke(app, ["sample", "--model", str(model_dir), "--output", str(output), "--quiet", *args])
 
@@ -151,6 +169,7 @@ IN_PROCESS_ERRORS = {
     "negative-steps": (["train", "--data", "{files}/mols.smi", "--out", "{tmp}/r5", "--steps", "-1"], "--steps"),
     "missing-config": (["train", "--data", "{files}/mols.smi", "--config", "{tmp}/no.toml", "--out", "{tmp}/r6"], "no.toml"),
     "info-no-model": (["info", "--model", "{tmp}"], "checkpoint"),
+    "prior-bad-kind": (["prior", "{model}/best", "--kind", "flow"], "--kind"),
 }
 
 

@@ -80,7 +80,8 @@ def test_graph_blocks_are_uint8_and_symmetric(tiny_model):
 
 def test_module_level_sample_raw_matches_the_model(tiny_model):
     options = SamplingOptions(decoding="sample")
-    assert sample_raw(tiny_model.generator, tiny_model.vocab, 100, 3, options) == tiny_model.sample_raw(100, seed=3)
+    raw = sample_raw(tiny_model.generator, tiny_model.vocab, 100, 3, options, prior=tiny_model.prior)
+    assert raw == tiny_model.sample_raw(100, seed=3)
 
 
 def test_model_card_and_repr(tiny_model, tiny_model_dir):

@@ -100,3 +100,33 @@ def test_training_with_a_reward_trains_the_reward_net(tmp_path, tiny_data, make_
     last = load_checkpoint(tmp_path / "last")
     assert last.has("reward_net")
     assert [row["reward"] != "" for row in read_rows(tmp_path / "metrics.csv")] == [True]
+
+
+@pytest.mark.parametrize("kind", ["kernel", "mixture"])
+def test_a_noise_prior_is_fitted_during_training_saved_and_resumed_exactly(tmp_path, tiny_data, make_config, kind):
+    from molgan.model import load
+
+    config = make_config(noise_prior=kind, noise_prior_size=4, noise_prior_start=0.0, noise_prior_every=2)
+    straight = tmp_path / "straight"
+    train(config, tiny_data, straight)
+    for name in ("best", "last"):
+        assert load_checkpoint(straight / name).has("prior")
+    prior = load(straight / "last").prior
+    assert (prior.num_codes if kind == "kernel" else prior.num_components) == 4
+
+    interrupted = tmp_path / "interrupted"
+
+    def stop_at_step_4(step, total, values):
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tiny_data, interrupted, progress=stop_at_step_4)
+    train(config, tiny_data, interrupted, resume=True)
+    assert_same_tensors(weights(straight / "last"), weights(interrupted / "last"))
+    assert read_rows(straight / "metrics.csv") == read_rows(interrupted / "metrics.csv")
+
+
+def test_without_a_noise_prior_checkpoints_carry_none(tmp_path, tiny_data, make_config):
+    train(make_config(noise_prior="none"), tiny_data, tmp_path)
+    assert not load_checkpoint(tmp_path / "last").has("prior")

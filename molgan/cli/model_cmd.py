@@ -28,21 +28,25 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         "prior",
-        help="Fit the noise distribution of a trained model to its encoder codes (Gaussian mixture) and store "
-        "it in the checkpoint; sampling then draws noise from it.\n\nExample:\n\n"
-        "  molgan prior runs/qm9/best --components 64 --scale 0.7",
+        help="Fit the noise distribution of a trained model to its encoder codes and store it in the checkpoint; "
+        "sampling then draws noise from it. --kind kernel keeps the codes of --components molecules and adds "
+        "Gaussian noise of width --scale (smaller: closer to the data, less novel); --kind mixture fits "
+        "--components full-covariance Gaussians.\n\nExamples:\n\n"
+        "  molgan prior runs/qm9/best --kind kernel --components 20000 --scale 0.4\n\n"
+        "  molgan prior runs/qm9/best --kind mixture --components 64 --scale 0.7",
     )
     def prior_command(
         model: str = typer.Argument(..., help="Checkpoint directory (rewritten in place, atomically)."),
         data: str = typer.Option("qm9", help="Data set whose training split gives the codes."),
-        components: int = typer.Option(64, help="Mixture components."),
-        scale: float = typer.Option(1.0, help="Shrink every component's spread by this factor."),
-        seed: int = typer.Option(0, help="Seed of the mixture fit."),
+        kind: str = typer.Option("mixture", help="mixture or kernel."),
+        components: int = typer.Option(64, help="Mixture components, or molecules whose codes a kernel prior keeps."),
+        scale: float = typer.Option(1.0, help="Mixture: shrink every component's spread by this factor; kernel: bandwidth."),
+        seed: int = typer.Option(0, help="Seed of the fit (and of the choice of molecules)."),
     ) -> None:
         from molgan.model import fit_noise_prior
 
-        path = fit_noise_prior(model, data, components, scale, seed)
-        typer.echo(f"stored a {components}-component noise prior (scale {scale}) in {path}", err=True)
+        path = fit_noise_prior(model, data, components, scale, seed, kind=kind)
+        typer.echo(f"stored a {kind} noise prior ({components}, scale {scale}) in {path}", err=True)
 
     @app.command("models", help="List the models shipped with molgan.\n\nExample:\n\n  molgan models")
     def models_command() -> None:

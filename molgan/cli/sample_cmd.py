@@ -37,6 +37,9 @@ def register(app: typer.Typer) -> None:
         properties: Optional[str] = typer.Option(None, help="Comma-separated: qed,logp,sa,mw,tpsa,..."),
         decoding: Optional[str] = typer.Option(None, help="argmax or sample (categorical)."),
         temperature: Optional[float] = typer.Option(None, help="Temperature of categorical decoding."),
+        noise_scale: Optional[float] = typer.Option(
+            None, help="Width of the model's noise prior (qm9: 0.4); smaller = closer to the data, less novel."
+        ),
         corrected: bool = typer.Option(False, "--corrected", help="Apply valence correction (label results as corrected)."),
         jobs: int = typer.Option(1, "--jobs", "-j", help="Processes decoding molecules (0 = all cores)."),
         device: str = typer.Option("cpu", help="cpu, cuda or auto."),
@@ -57,7 +60,7 @@ def register(app: typer.Typer) -> None:
         names = check_properties([p.strip() for p in properties.split(",") if p.strip()]) if properties else []
         if output != "-":
             check_output_path(output, force=force)
-        generator_model = load(model, device=device)
+        generator_model = load(model, device=device, noise_scale=noise_scale)
         # One intra-op thread: the cores belong to the decoding workers, and several torch threads
         # on a busy machine make the generator many times slower (they wait for each other).
         torch_threads(1)

@@ -40,6 +40,9 @@ def register(app: typer.Typer) -> None:
         rl_lambda: Optional[float] = typer.Option(None, "--lambda", help="MolGAN lambda: 1 pure GAN, 0 pure RL."),
         rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
         init: Optional[str] = typer.Option(None, help="Start from a model's weights (name or directory)."),
+        noise_prior: Optional[str] = typer.Option(
+            None, help="Noise fitted to the encoder codes during training: kernel (default), mixture, or none (N(0, I))."
+        ),
         max_atoms: Optional[int] = typer.Option(None, help="Largest molecule kept from --data."),
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
@@ -60,6 +63,7 @@ def register(app: typer.Typer) -> None:
             data=data, steps=steps, time_limit_minutes=minutes, batch_size=batch_size, lr_generator=lr,
             lr_critic=lr, n_critic=n_critic, loss=loss, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
+            noise_prior=noise_prior,
         )
         from molgan.cli.progress import progress_bar
 

@@ -1,4 +1,10 @@
-"""A Gaussian-mixture noise distribution fitted to the codes of real molecules (ex-post density estimation).
+"""Noise distributions fitted to the encoder codes of real molecules (ex-post density estimation).
+
+Two kinds: a Gaussian mixture with a few dozen full-covariance components, and a kernel density
+estimate over a fixed set of codes (a Gaussian of width ``bandwidth`` around each code: the
+aggregate posterior of the auto-encoder). The mixture is compact but coarse in 32 dimensions; the
+kernel estimate follows the codes closely, and its bandwidth trades closeness to the data (FCD)
+against novelty.
 
 The generator is trained to reconstruct every training molecule from its encoder code, with the
 codes pulled towards N(0, I). Drawing the generator's noise from a mixture fitted to those codes
@@ -40,6 +46,10 @@ class GaussianMixturePrior(nn.Module):
         tril = self.scale_tril.cpu()[component]
         return self.means.cpu()[component] + self.scale.cpu() * (tril @ eps.unsqueeze(-1)).squeeze(-1)
 
+    def with_scale(self, scale: float) -> GaussianMixturePrior:
+        """The same mixture with every component's spread multiplied by ``scale`` instead."""
+        return GaussianMixturePrior(self.weights, self.means, self.scale_tril, scale)
+
     @classmethod
     def empty(cls, num_components: int, z_dim: int) -> GaussianMixturePrior:
         """A placeholder of the right shapes, to load saved buffers into."""
@@ -49,15 +59,83 @@ class GaussianMixturePrior(nn.Module):
         return f"{self.__class__.__name__}(components={self.num_components}, z_dim={self.z_dim}, scale={float(self.scale):.3g})"
 
 
-def fit_prior(codes: Tensor, num_components: int = 64, scale: float = 1.0, seed: int = 0, max_codes: int = 40000) -> GaussianMixturePrior:
-    """Fit a full-covariance Gaussian mixture (scikit-learn) to encoder codes ``[M, Z]``."""
+class KernelDensityPrior(nn.Module):
+    """Uniform mixture of isotropic Gaussians of width ``bandwidth`` centred on ``codes [K, Z]`` (kept in float16)."""
+
+    def __init__(self, codes: Tensor, bandwidth: float = 0.4) -> None:
+        super().__init__()
+        self.register_buffer("codes", codes.detach().to(torch.float16))
+        self.register_buffer("bandwidth", torch.tensor(float(bandwidth)))
+
+    @property
+    def z_dim(self) -> int:
+        return self.codes.shape[1]
+
+    @property
+    def num_codes(self) -> int:
+        return self.codes.shape[0]
+
+    @property
+    def scale(self) -> Tensor:
+        """The bandwidth, under the name the mixture uses for its width (``molgan prior --scale``)."""
+        return self.bandwidth
+
+    def sample(self, num: int, generator: torch.Generator | None = None) -> Tensor:
+        """``num`` noise vectors ``[num, Z]`` drawn with ``generator`` (CPU)."""
+        index = torch.randint(0, self.num_codes, (num,), generator=generator)
+        eps = torch.randn(num, self.z_dim, generator=generator)
+        return self.codes.cpu()[index].float() + self.bandwidth.cpu() * eps
+
+    def with_scale(self, scale: float) -> KernelDensityPrior:
+        """The same codes with bandwidth ``scale``."""
+        return KernelDensityPrior(self.codes, scale)
+
+    @classmethod
+    def empty(cls, num_codes: int, z_dim: int) -> KernelDensityPrior:
+        """A placeholder of the right shapes, to load saved buffers into."""
+        return cls(torch.zeros(num_codes, z_dim))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(codes={self.num_codes}, z_dim={self.z_dim}, bandwidth={float(self.bandwidth):.3g})"
+
+
+NoisePrior = GaussianMixturePrior | KernelDensityPrior
+PRIOR_KINDS = ("mixture", "kernel")
+
+
+def fit_prior(
+    codes: Tensor,
+    num_components: int = 64,
+    scale: float = 1.0,
+    seed: int = 0,
+    max_codes: int = 40000,
+    init: GaussianMixturePrior | None = None,
+    max_iter: int = 50,
+) -> GaussianMixturePrior:
+    """Fit a full-covariance Gaussian mixture (scikit-learn) to encoder codes ``[M, Z]``.
+
+    ``init`` (a previous fit with the same number of components) starts EM from its parameters
+    instead of k-means, which converges in a few iterations when the codes moved little.
+    """
     import numpy as np
     from sklearn.mixture import GaussianMixture
 
     data = codes.detach().cpu().double().numpy()
     if len(data) > max_codes:
         data = data[np.random.default_rng(seed).choice(len(data), max_codes, replace=False)]
-    mixture = GaussianMixture(num_components, covariance_type="full", random_state=seed, reg_covar=1e-4, max_iter=50)
+    warm = {}
+    if init is not None and init.num_components == num_components:
+        tril = init.scale_tril.detach().cpu().double()
+        precisions = torch.cholesky_inverse(tril)
+        weights = init.weights.detach().cpu().double()
+        warm = {
+            "weights_init": (weights / weights.sum()).numpy(),
+            "means_init": init.means.detach().cpu().double().numpy(),
+            "precisions_init": precisions.numpy(),
+        }
+    mixture = GaussianMixture(
+        num_components, covariance_type="full", random_state=seed, reg_covar=1e-4, max_iter=max_iter, **warm
+    )
     mixture.fit(data)
     covariances = mixture.covariances_ + 1e-6 * np.eye(data.shape[1])
     return GaussianMixturePrior(
