@@ -9,6 +9,8 @@ no correction unless :func:`decode_graphs` is asked for ``correct=True`` (see :m
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,34 +145,35 @@ def decode_graphs(
         raise ValueError("node index outside the vocabulary")
     if adj.size and (adj.max() >= vocab.num_bond_types or adj.min() < 0):
         raise ValueError("bond index outside the vocabulary")
-    atom_json = [_atom_json(symbol, charge) for symbol, charge in vocab.atom_types]
+    atom_json, bond_json = _json_tables(vocab, nodes.shape[1])
     present = nodes > 0
+    counts = present.sum(axis=1)
+    atom_starts = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    atom_strs = [atom_json[t] for t in nodes[present].tolist()]  # row-major: graph by graph, slot order
     upper = np.triu(adj, 1) * present[:, :, None] * present[:, None, :]
     b_idx, i_idx, j_idx = np.nonzero(upper)
-    kinds = upper[b_idx, i_idx, j_idx].tolist()
     # position of each slot among the present atoms of its graph
-    position = (np.cumsum(present, axis=1) - 1)
-    pi = position[b_idx, i_idx].tolist()
-    pj = position[b_idx, j_idx].tolist()
+    position = np.cumsum(present, axis=1) - 1
+    n_slots = nodes.shape[1]
+    codes = (upper[b_idx, i_idx, j_idx].astype(np.int64) * n_slots + position[b_idx, i_idx]) * n_slots + position[b_idx, j_idx]
+    bond_strs = [bond_json[c] for c in codes.tolist()]
     starts = np.searchsorted(b_idx, np.arange(len(nodes) + 1)).tolist()
-    node_lists = [row[row > 0].tolist() for row in nodes]
-    bond_json = [f'{{"bo":{k},"atoms":[{i},{j}]}}' for i, j, k in zip(pi, pj, kinds)]
-    bodies = []
-    for b, types in enumerate(node_lists):
-        atoms = ",".join(atom_json[t - 1] for t in types)
-        bonds = ",".join(bond_json[starts[b] : starts[b + 1]])
-        bodies.append(f'{{"atoms":[{atoms}],"bonds":[{bonds}]}}')
+    built = np.flatnonzero(counts > 0).tolist()  # empty graphs are not molecules
+    bodies = [
+        '{"atoms":[' + ",".join(atom_strs[atom_starts[b] : atom_starts[b + 1]]) + '],"bonds":['
+        + ",".join(bond_strs[starts[b] : starts[b + 1]]) + "]}"
+        for b in built
+    ]
+    out: list[Mol | None] = [None] * len(nodes)
+    if not bodies:
+        return out
     mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
-    out: list[Mol | None] = []
-    for types, mol in zip(node_lists, mols):
-        if not types:
-            out.append(None)
-            continue
+    for b, mol in zip(built, mols):
         if correct:
             from molgan.correction import correct_valence
 
             mol = correct_valence(mol)
-        out.append(_sanitized(mol, connected))
+        out[b] = _sanitized(mol, connected)
     return out
 
 
@@ -180,6 +183,18 @@ _JSON_HEADER = (
 )
 _JSON_PARAMS = Chem.JSONParseParameters()
 _JSON_PARAMS.useHCounts = False
+
+
+@functools.lru_cache(maxsize=32)
+def _json_tables(vocab: Vocabulary, n_slots: int) -> tuple[list[str], list[str]]:
+    """CommonChem JSON of every atom type (indexed by node type, 0 unused) and of every bond
+    ``(kind * n_slots + i) * n_slots + j`` between atom positions ``i`` and ``j``."""
+    atoms = [""] + [_atom_json(symbol, charge) for symbol, charge in vocab.atom_types]
+    bonds = [
+        f'{{"bo":{kind},"atoms":[{i},{j}]}}'
+        for kind in range(vocab.num_bond_types) for i in range(n_slots) for j in range(n_slots)
+    ]
+    return atoms, bonds
 
 
 def _atom_json(symbol: str, charge: int) -> str:

@@ -1,16 +1,22 @@
-"""Streaming generation at scale: the generator runs in this process, RDKit decoding on all cores.
+"""Streaming generation at scale, on all cores, in order: the output for a seed is the same for any
+number of processes.
 
-Blocks of graph tensors go to worker processes (which import only numpy and RDKit) and come back
-as SMILES, in order, so the output for a seed is the same for any number of workers. Each process
-remembers the SMILES of the graphs it has decoded (see :class:`BlockDecoder`): generated graphs
-repeat, and a repeated graph costs a dictionary look-up instead of RDKit.
+Two layouts. :func:`stream_model_raw` (CPU): every worker process loads the model and turns noise
+block ``k`` into SMILES by itself (generator and RDKit), so only block numbers and SMILES cross
+process boundaries and every core works all the time. :func:`stream_raw`: the generator runs in
+this process (e.g. on a GPU) and blocks of graph tensors go to decoding workers, which import only
+numpy and RDKit. Each process remembers the SMILES of the graphs it has decoded (see
+:class:`BlockDecoder`): generated graphs repeat, and a repeated graph costs a dictionary look-up
+instead of RDKit.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -103,3 +109,51 @@ def stream_raw(
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_init_worker, initargs=(vocab.to_dict(), correct)) as pool:
         yield from pool.imap(_decode_block, graph_blocks, chunksize=1)
+
+
+_MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options and a decoder
+
+
+def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    from molgan.model import load
+
+    model = load(path, noise_scale=noise_scale)
+    _MODEL_WORKER.update(
+        model=model, options=model._options(decoding, temperature, correct), decoder=BlockDecoder(model.vocab, correct)
+    )
+
+
+def _sample_block(seed: int, block: int) -> list[str | None]:
+    from molgan.sampling import generate_block
+
+    model = _MODEL_WORKER["model"]
+    graphs = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
+    return _MODEL_WORKER["decoder"](graphs)
+
+
+def stream_model_raw(
+    path: str | Path,
+    seed: int,
+    *,
+    jobs: int,
+    decoding: str,
+    temperature: float,
+    correct: bool = False,
+    noise_scale: float | None = None,
+    start_block: int = 0,
+) -> Iterator[list[str | None]]:
+    """Endless SMILES blocks of the model checkpoint at ``path`` (CPU), each sampled and decoded by one
+    of ``jobs`` worker processes; at most ``2 * jobs`` blocks are in flight, so memory stays bounded."""
+    context = multiprocessing.get_context("spawn")
+    initargs = (str(path), noise_scale, decoding, temperature, correct)
+    with context.Pool(jobs, initializer=_init_model_worker, initargs=initargs) as pool:
+        pending: deque = deque()
+        block = start_block
+        while True:
+            while len(pending) < 2 * jobs:
+                pending.append(pool.apply_async(_sample_block, (seed, block)))
+                block += 1
+            yield pending.popleft().get()

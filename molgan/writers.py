@@ -280,7 +280,7 @@ class MoleculeWriter:
             else:
                 tmp = stack.enter_context(atomic_path(self.path, force=self.force))
                 if self.gzipped:
-                    raw = stack.enter_context(gzip.open(tmp, "wb"))
+                    raw = stack.enter_context(gzip.open(tmp, "wb", compresslevel=6))  # 9 costs ~12 % of sampling CPU
                     stream = stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
                 else:
                     stream = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))

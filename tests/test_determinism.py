@@ -55,6 +55,22 @@ def test_stream_raw_is_the_same_for_one_and_two_workers(tiny_model):
     assert one == tiny_model.sample_raw(2 * BLOCK, seed=5, correct=True)
 
 
+def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model, tiny_model_dir):
+    from molgan.model import load
+    from molgan.stream import stream_model_raw
+
+    def blocks(**kwargs):
+        stream = stream_model_raw(tiny_model_dir / "best", 5, jobs=2, decoding="sample", temperature=1.0, **kwargs)
+        out = [s for block in itertools.islice(stream, 3) for s in block]
+        stream.close()
+        return out
+
+    assert blocks() == tiny_model.sample_raw(3 * BLOCK, seed=5)
+    narrow = load(tiny_model_dir / "best", noise_scale=0.05)
+    assert blocks(noise_scale=0.05, correct=True) == narrow.sample_raw(3 * BLOCK, seed=5, correct=True)
+    assert blocks(start_block=1)[:BLOCK] == tiny_model.sample_raw(2 * BLOCK, seed=5)[BLOCK:]
+
+
 def test_two_training_runs_with_the_same_seed_are_identical(tmp_path, tiny_data, make_config):
     from molgan.checkpoint import load_checkpoint
     from molgan.training import train

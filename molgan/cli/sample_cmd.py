@@ -18,10 +18,14 @@ Examples:
 
   molgan sample --num 500 --unique --properties qed,logp,sa --output hits.sdf
 
-  molgan sample --num 1000000 --output big.smi.gz --jobs 2
+  molgan sample --num 1000000 --output big.smi.gz                            # streams, on all cores
 
   molgan sample --num 20 --output -                                          # to standard output
 """
+
+
+#: ``molgan sample`` uses every core by default from this many molecules on.
+AUTO_JOBS_FROM = 50_000
 
 
 def register(app: typer.Typer) -> None:
@@ -41,20 +45,25 @@ def register(app: typer.Typer) -> None:
             None, help="Width of the model's noise prior (qm9: 0.4); smaller = closer to the data, less novel."
         ),
         corrected: bool = typer.Option(False, "--corrected", help="Apply valence correction (label results as corrected)."),
-        jobs: int = typer.Option(1, "--jobs", "-j", help="Processes decoding molecules (0 = all cores)."),
+        jobs: Optional[int] = typer.Option(
+            None, "--jobs", "-j",
+            help="Processes sampling and decoding (0 = all cores; default: all cores from 50,000 molecules on, else 1).",
+        ),
         device: str = typer.Option("cpu", help="cpu, cuda or auto."),
         force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
         from molgan.cli.progress import progress_bar
         from molgan.model import load, torch_threads
-        from molgan.stream import default_jobs, stream_raw
+        from molgan.stream import default_jobs, stream_model_raw, stream_raw
         from molgan.writers import check_output_path, check_properties, open_writer
 
         if num <= 0:
             raise InputError(f"--num must be a positive integer, got {num}")
         if max_draws is not None and max_draws <= 0:
             raise InputError(f"--max-draws must be a positive integer, got {max_draws}")
+        if jobs is None:  # starting workers costs ~3 s: worth it for big runs only
+            jobs = 0 if num >= AUTO_JOBS_FROM else 1
         if jobs < 0:
             raise InputError(f"--jobs must be >= 0, got {jobs}")
         names = check_properties([p.strip() for p in properties.split(",") if p.strip()]) if properties else []
@@ -65,12 +74,19 @@ def register(app: typer.Typer) -> None:
         # on a busy machine make the generator many times slower (they wait for each other).
         torch_threads(1)
         options = generator_model._options(decoding, temperature, corrected)
-        blocks = stream_raw(
-            generator_model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature),
-            generator_model.vocab,
-            jobs=jobs or default_jobs(),
-            correct=corrected,
-        )
+        workers = jobs or default_jobs()
+        if workers > 1 and generator_model.device.type == "cpu":  # each worker samples and decodes whole blocks
+            blocks = stream_model_raw(
+                generator_model.path, seed, jobs=workers, decoding=options.decoding, temperature=options.temperature,
+                correct=corrected, noise_scale=noise_scale,
+            )
+        else:  # one process, or the generator on a GPU here and decoding workers beside it
+            blocks = stream_raw(
+                generator_model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature),
+                generator_model.vocab,
+                jobs=workers,
+                correct=corrected,
+            )
         limit = max_draws if max_draws is not None else max(100 * num, 1024)
         written = drawn = 0
         seen: set[str] = set()
