@@ -89,7 +89,7 @@ def train(
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.reward)
-        if run.train.reward_focus < 1.0:
+        if run.train.reward_focus < 1.0 or run.train.elite_size > 0:
             train_index = dataset.split("train")
             mols = [Chem.MolFromSmiles(dataset.smiles[i]) for i in train_index]
             data = data.focus(reward(mols), run.train.reward_focus)

@@ -67,6 +67,9 @@ class TrainConfig:
     rl_lambda: float = 1.0  # MolGAN's lambda: 1 = pure GAN, 0 = pure RL
     rl_start: float = 0.5  # share of training after which the RL term switches on
     reward_focus: float = 1.0  # share of training molecules, best by reward, that real batches come from
+    elite_size: int = 0  # > 0: reward-guided self-training on a pool of this many best molecules (molgan.elite)
+    elite_every: int = 50  # pool update every this many steps once RL is on
+    elite_samples: int = 2048  # generated graphs scored per pool update
     eval_every: int = 1000
     eval_samples: int = 2000
     checkpoint_every: int = 1000
@@ -84,6 +87,10 @@ class TrainConfig:
             "reconstruction_weight", "latent_weight",
         )
         _choice(self, "noise_prior", ("none", "kernel", "mixture"))
+        for name in ("elite_size", "elite_every", "elite_samples"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "elite_size" else 1):
+                raise ConfigError(f"train.{name} must be a {'non-negative' if name == 'elite_size' else 'positive'} integer, got {value!r}")
         if isinstance(self.noise_prior_size, bool) or not isinstance(self.noise_prior_size, int) or self.noise_prior_size <= 0:
             raise ConfigError(f"train.noise_prior_size must be a positive integer, got {self.noise_prior_size!r}")
         if not 0.0 <= self.noise_prior_start < 1.0:

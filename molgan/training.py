@@ -29,6 +29,7 @@ from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError
 from molgan.losses import max_valences
+from molgan.elite import ElitePool
 from molgan.modules import GanModules, build_modules
 from molgan.nn.latent_prior import NoisePrior
 from molgan.optim_state import optimizer_from_flat, optimizer_to_flat
@@ -39,7 +40,7 @@ from molgan.vocab import Vocabulary
 EVAL_SEED = 987654321
 METRIC_COLUMNS = [
     "step", "seconds", "d_loss", "g_loss", "g_adv", "valence", "connectivity", "recon", "latent", "r_loss", "reward",
-    "validity", "uniqueness", "novelty", "valid_x_unique", "lr",
+    "validity", "uniqueness", "novelty", "valid_x_unique", "eval_reward", "pool_reward", "lr",
 ]
 
 ProgressCallback = Callable[[int, int, dict[str, float]], None]
@@ -53,6 +54,7 @@ class TrainingData:
     adj: np.ndarray
     vocab: Vocabulary
     train_smiles: set[str] = field(default_factory=set)
+    scores: np.ndarray | None = None  # reward of each molecule, when a reward run computed it
 
     @classmethod
     def from_dataset(cls, dataset) -> TrainingData:
@@ -69,13 +71,17 @@ class TrainingData:
 
 
     def focus(self, scores: np.ndarray, share: float) -> TrainingData:
-        """Keep the best ``share`` of molecules by ``scores`` (novelty still counts the whole set)."""
+        """Keep the best ``share`` of molecules by ``scores`` (novelty still counts the whole set).
+
+        The result carries the kept molecules' ``scores``.
+        """
+        scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
         if share >= 1.0:
-            return self
+            return TrainingData(self.nodes, self.adj, self.vocab, self.train_smiles, scores)
         keep = max(1, int(round(share * len(scores))))
-        order = np.argsort(-np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf), kind="stable")[:keep]
+        order = np.argsort(-scores, kind="stable")[:keep]
         order.sort()
-        return TrainingData(self.nodes[order], self.adj[order], self.vocab, self.train_smiles)
+        return TrainingData(self.nodes[order], self.adj[order], self.vocab, self.train_smiles, scores[order])
 
 
 @dataclass
@@ -109,6 +115,7 @@ class _State:
     best_score: float = -1.0
     best: dict[str, float] = field(default_factory=dict)
     prior: NoisePrior | None = None
+    pool: ElitePool | None = None
 
 
 def train(
@@ -150,8 +157,14 @@ def train(
     elif not resume:
         _truncate_metrics(out_dir / "metrics.csv", 0)
     valence_limits = max_valences(vocab).to(device)
-    nodes_all = torch.from_numpy(data.nodes.astype(np.int64))
-    adj_all = torch.from_numpy(data.adj.astype(np.int64))
+    if cfg.elite_size > 0:
+        if reward is None:
+            raise InputError("train.elite_size needs a reward (--reward)")
+        if state.pool is None:
+            state.pool = _initial_pool(data, reward, cfg.elite_size)
+    source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl_start * cfg.steps) else data
+    nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
+    adj_all = torch.from_numpy(source.adj.astype(np.int64))
     z_dim = config.model.z_dim
     rl_from = int(cfg.rl_start * cfg.steps)
     prior_from = int(cfg.noise_prior_start * cfg.steps) if cfg.noise_prior != "none" and state.modules.encoder is not None else None
@@ -174,8 +187,15 @@ def train(
         return state.prior.sample(cfg.batch_size, generator=state.rng).to(device)
 
     while state.step < cfg.steps:
-        if prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0:
-            state.prior = _fit_training_prior(state.modules, data, cfg, state.step, state.prior)
+        pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite_every == 0
+        if pool_update:
+            joined = _grow_pool(state, reward, vocab, cfg.elite_samples, device)
+            source = _pool_data(state.pool, data)
+            nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
+            adj_all = torch.from_numpy(source.adj.astype(np.int64))
+        refit = prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0
+        if refit or (pool_update and prior_from is not None and state.step >= prior_from):
+            state.prior = _fit_training_prior(state.modules, source, cfg, state.step, state.prior)
         lr_scale = _lr_scale(state.step, cfg.steps, cfg.lr_decay)
         _set_lr(state.optimizers, cfg, lr_scale)
         values: dict[str, float] = {}
@@ -187,7 +207,7 @@ def train(
                         loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation, rng=None,
                     )
                 )
-        rl_on = reward is not None and state.step >= rl_from
+        rl_on = reward is not None and state.step >= rl_from and cfg.rl_lambda < 1.0  # lambda 1: no RL term
         if rl_on:
             values.update(_reward_update(state, reward, vocab, batch(), generator_noise(), device))
         weights = LossWeights(
@@ -215,12 +235,14 @@ def train(
         state.step += 1
         state.seconds = time.monotonic() - started
         if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
-            row = _evaluate(state, data, cfg, values, lr_scale)
+            row = _evaluate(state, data, cfg, values, lr_scale, reward)
             _append_metrics(out_dir / "metrics.csv", row)
-            score = row["valid_x_unique"]
+            score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
             if score > state.best_score:
                 state.best_score = score
                 state.best = {k: row[k] for k in ("step", "validity", "uniqueness", "novelty", "valid_x_unique")}
+                if reward is not None:
+                    state.best["eval_reward"] = row["eval_reward"]
                 _save(state, out_dir / "best", config, vocab, command, training_state=False)
             values = {**values, **{k: row[k] for k in ("validity", "uniqueness")}}
         if progress is not None:
@@ -235,6 +257,38 @@ def train(
         _save(state, out_dir / "best", config, vocab, command, training_state=False)
     _plot(out_dir)
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
+    """The best ``size`` training molecules by reward (scored here unless the data carries scores)."""
+    from molgan.graphs import decode_graphs, to_smiles
+
+    mols = decode_graphs(data.nodes, data.adj, data.vocab)
+    scores = data.scores if data.scores is not None else np.asarray(reward(mols), dtype=np.float64)
+    pool = ElitePool(size, data.vocab)
+    pool.add(to_smiles(mols), scores)
+    return pool
+
+
+def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
+    return TrainingData(pool.nodes, pool.adj, data.vocab, data.train_smiles, pool.scores)
+
+
+@torch.no_grad()
+def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, num: int, device) -> int:
+    """Sample ``num`` graphs with the current noise, score them, offer them to the pool."""
+    from molgan.graphs import decode_graphs, to_smiles
+    from molgan.relax import hard_graphs
+
+    assert state.pool is not None
+    z = state.prior.sample(num, generator=state.rng) if state.prior is not None else torch.randn(num, state.modules.generator.z_dim, generator=state.rng)
+    was_training = state.modules.generator.training
+    state.modules.generator.eval()
+    nodes, adj = hard_graphs(*state.modules.generator(z.to(device)))
+    state.modules.generator.train(was_training)
+    mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
+    scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
+    return state.pool.add(to_smiles(mols), scores)
 
 
 def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int, previous: NoisePrior | None) -> NoisePrior:
@@ -324,19 +378,29 @@ def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
     return np.array([s / counts[k] if k is not None else s for k, s in zip(keys, scores)])
 
 
-def _evaluate(state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float) -> dict[str, float]:
+def _evaluate(
+    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None = None
+) -> dict[str, float]:
+    """Validity, uniqueness, novelty (and mean reward of the distinct valid molecules) of a fixed noise sample."""
     device = next(state.modules.generator.parameters()).device
     options = SamplingOptions(decoding=cfg.decoding, temperature=cfg.temperature)
     smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device, prior=state.prior)
     valid = [s for s in smiles if s]
     unique = set(valid)
+    eval_reward = float("nan")
+    if reward is not None:
+        from rdkit import Chem
+
+        ordered = sorted(unique)
+        eval_reward = float(np.mean(reward([Chem.MolFromSmiles(s) for s in ordered]))) if ordered else 0.0
     validity = len(valid) / len(smiles)
     uniqueness = len(unique) / len(valid) if valid else 0.0
     novelty = len(unique - data.train_smiles) / len(unique) if unique else 0.0
     row = {k: values.get(k, float("nan")) for k in METRIC_COLUMNS}
     row.update(
         step=state.step, seconds=round(state.seconds, 1), validity=validity, uniqueness=uniqueness,
-        novelty=novelty, valid_x_unique=validity * uniqueness, lr=cfg.lr_generator * lr_scale,
+        novelty=novelty, valid_x_unique=validity * uniqueness, lr=cfg.lr_generator * lr_scale, eval_reward=eval_reward,
+        pool_reward=float(state.pool.scores.mean()) if state.pool is not None and len(state.pool) else float("nan"),
     )
     return row
 
@@ -396,6 +460,7 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
             "command": command,
             "optimizers": optimizer_meta,
             "torch_version": torch.__version__,
+            **({"elite_pool": state.pool.state()} if training_state and state.pool is not None else {}),
         },
         optimizer_state=optimizer_tensors or None,
     )
@@ -418,6 +483,8 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
         from molgan.model import load_prior
 
         state.prior = load_prior(checkpoint)
+    if "elite_pool" in checkpoint.extra:
+        state.pool = ElitePool.from_state(checkpoint.extra["elite_pool"], checkpoint.vocab)
     state.rng.set_state(tensors["rng.data"])
     torch.set_rng_state(tensors["rng.torch"])
     state.step = checkpoint.step
