@@ -64,7 +64,7 @@ class TrainConfig:
     noise_prior_start: float = 0.25  # share of training after which the prior is fitted (and refitted)
     noise_prior_every: int = 1000  # refit every this many steps
     reward: str | None = None
-    rl_lambda: float = 1.0  # MolGAN's lambda: 1 = pure GAN, 0 = pure RL
+    rl_lambda: float = 0.5  # MolGAN's lambda: 1 = pure GAN (no RL term), 0 = pure RL
     rl_start: float = 0.5  # share of training after which the RL term switches on
     reward_focus: float = 1.0  # share of training molecules, best by reward, that real batches come from
     elite_size: int = 0  # > 0: reward-guided self-training on a pool of this many best molecules (molgan.elite)

@@ -171,8 +171,11 @@ def train(
     started = time.monotonic() - state.seconds
     stopped: str | None = None
 
+    drawn: dict[str, np.ndarray] = {}
+
     def batch() -> GraphBatch:
         index = torch.randint(0, len(nodes_all), (cfg.batch_size,), generator=state.rng)
+        drawn["index"] = index.numpy()
         return GraphBatch.from_indices(
             nodes_all[index].to(device), adj_all[index].to(device), vocab.num_node_types, vocab.num_bond_types
         )
@@ -209,7 +212,9 @@ def train(
                 )
         rl_on = reward is not None and state.step >= rl_from and cfg.rl_lambda < 1.0  # lambda 1: no RL term
         if rl_on:
-            values.update(_reward_update(state, reward, vocab, batch(), generator_noise(), device))
+            real = batch()
+            known = source.scores[drawn["index"]] if source.scores is not None else None  # no re-scoring
+            values.update(_reward_update(state, reward, vocab, real, generator_noise(), device, known))
         weights = LossWeights(
             adversarial=cfg.adversarial_weight,
             valence=cfg.valence_weight,
@@ -341,8 +346,10 @@ def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> 
             group["lr"] = base * scale
 
 
-def _reward_update(state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device) -> dict[str, float]:
-    """Score hard generated graphs (and real ones) with the reward and fit the reward network."""
+def _reward_update(
+    state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device, real_scores: np.ndarray | None = None
+) -> dict[str, float]:
+    """Score hard generated graphs (and real ones, unless ``real_scores`` are known) and fit the reward network."""
     import torch.nn.functional as F
 
     from molgan.graphs import decode_graphs
@@ -354,8 +361,10 @@ def _reward_update(state: _State, reward: Callable, vocab: Vocabulary, real: Gra
     mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
     scores = _penalize_duplicates(mols, scores)
-    real_mols = decode_graphs(real.nodes.cpu().numpy(), real.adj.cpu().numpy(), vocab)
-    real_scores = np.nan_to_num(np.asarray(reward(real_mols), dtype=np.float64), nan=0.0)
+    if real_scores is None:
+        real_mols = decode_graphs(real.nodes.cpu().numpy(), real.adj.cpu().numpy(), vocab)
+        real_scores = reward(real_mols)
+    real_scores = np.nan_to_num(np.asarray(real_scores, dtype=np.float64), nan=0.0, neginf=0.0)
     graphs = (
         torch.cat([F.one_hot(nodes, vocab.num_node_types).float(), real.nodes_onehot]),
         torch.cat([F.one_hot(adj, vocab.num_bond_types).float(), real.adj_onehot]),
