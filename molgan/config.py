@@ -59,7 +59,7 @@ class TrainConfig:
     latent_weight: float = 100.0
     lr_decay: float = 0.1  # final learning rate as a fraction of the initial one (cosine)
     noise_prior: str = "kernel"  # "kernel", "mixture" or "none" (N(0, I)): from noise_prior_start on, noise is fitted to the codes
-    noise_prior_size: int = 20000  # codes kept by a kernel prior / components of a mixture
+    noise_prior_size: int | None = None  # codes kept by a kernel prior (default 20,000) / mixture components (64)
     noise_prior_scale: float = 0.4  # kernel bandwidth / width multiplier of mixture components
     noise_prior_start: float = 0.25  # share of training after which the prior is fitted (and refitted)
     noise_prior_every: int = 1000  # refit every this many steps
@@ -80,6 +80,13 @@ class TrainConfig:
     device: str = "auto"
     threads: int | None = None
 
+    @property
+    def noise_prior_count(self) -> int:
+        """Codes of a kernel prior or components of a mixture: ``noise_prior_size`` or the kind's default."""
+        if self.noise_prior_size is not None:
+            return self.noise_prior_size
+        return 64 if self.noise_prior == "mixture" else 20000
+
     def validate(self) -> None:
         _positive(self, "steps", "batch_size", "n_critic", "eval_every", "eval_samples", "checkpoint_every")
         _nonnegative(
@@ -91,7 +98,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "elite_size" else 1):
                 raise ConfigError(f"train.{name} must be a {'non-negative' if name == 'elite_size' else 'positive'} integer, got {value!r}")
-        if isinstance(self.noise_prior_size, bool) or not isinstance(self.noise_prior_size, int) or self.noise_prior_size <= 0:
+        if self.noise_prior_size is not None and (
+            isinstance(self.noise_prior_size, bool) or not isinstance(self.noise_prior_size, int) or self.noise_prior_size <= 0
+        ):
             raise ConfigError(f"train.noise_prior_size must be a positive integer, got {self.noise_prior_size!r}")
         if not 0.0 <= self.noise_prior_start < 1.0:
             raise ConfigError(f"train.noise_prior_start must be in [0, 1), got {self.noise_prior_start}")

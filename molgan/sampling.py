@@ -15,7 +15,7 @@ import torch
 
 from molgan.graphs import decode_graphs, to_smiles
 from molgan.nn import Generator
-from molgan.nn.latent_prior import GaussianMixturePrior
+from molgan.nn.latent_prior import NoisePrior
 from molgan.relax import DECODINGS, hard_graphs
 from molgan.vocab import Vocabulary
 
@@ -51,7 +51,7 @@ def generate_block(
     block: int,
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
-    prior: GaussianMixturePrior | None = None,
+    prior: NoisePrior | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Graph tensors ``nodes [BLOCK, N]`` and ``adj [BLOCK, N, N]`` (uint8) of one noise block.
 
@@ -76,7 +76,7 @@ def iter_graph_blocks(
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
     start_block: int = 0,
-    prior: GaussianMixturePrior | None = None,
+    prior: NoisePrior | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Endless stream of graph blocks for ``seed``."""
     block = start_block
@@ -97,7 +97,7 @@ def sample_raw(
     seed: int = 0,
     options: SamplingOptions = SamplingOptions(),
     device: torch.device | str = "cpu",
-    prior: GaussianMixturePrior | None = None,
+    prior: NoisePrior | None = None,
 ) -> list[str | None]:
     """Exactly ``num`` generated graphs as SMILES, in order, ``None`` where not a valid molecule."""
     out: list[str | None] = []

@@ -115,20 +115,26 @@ _MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options
 
 
 def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool) -> None:
-    import torch
+    # An exception here would make multiprocessing restart the worker forever: keep it for the first task.
+    try:
+        import torch
 
-    torch.set_num_threads(1)
-    from molgan.model import load
+        torch.set_num_threads(1)
+        from molgan.model import load
 
-    model = load(path, noise_scale=noise_scale)
-    _MODEL_WORKER.update(
-        model=model, options=model._options(decoding, temperature, correct), decoder=BlockDecoder(model.vocab, correct)
-    )
+        model = load(path, noise_scale=noise_scale)
+        _MODEL_WORKER.update(
+            model=model, options=model._options(decoding, temperature, correct), decoder=BlockDecoder(model.vocab, correct)
+        )
+    except Exception as exc:  # noqa: BLE001 - re-raised in _sample_block
+        _MODEL_WORKER["error"] = exc
 
 
 def _sample_block(seed: int, block: int) -> list[str | None]:
     from molgan.sampling import generate_block
 
+    if "error" in _MODEL_WORKER:
+        raise _MODEL_WORKER["error"]
     model = _MODEL_WORKER["model"]
     graphs = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
     return _MODEL_WORKER["decoder"](graphs)

@@ -28,8 +28,8 @@ import torch
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError
-from molgan.losses import max_valences
 from molgan.elite import ElitePool
+from molgan.losses import max_valences
 from molgan.modules import GanModules, build_modules
 from molgan.nn.latent_prior import NoisePrior
 from molgan.optim_state import optimizer_from_flat, optimizer_to_flat
@@ -162,6 +162,8 @@ def train(
             raise InputError("train.elite_size needs a reward (--reward)")
         if state.pool is None:
             state.pool = _initial_pool(data, reward, cfg.elite_size)
+        if len(state.pool) == 0:
+            raise InputError("no training molecule has a finite reward: the elite pool would be empty")
     source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl_start * cfg.steps) else data
     nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
     adj_all = torch.from_numpy(source.adj.astype(np.int64))
@@ -184,7 +186,7 @@ def train(
         return torch.randn(cfg.batch_size, z_dim, generator=state.rng).to(device)
 
     def generator_noise() -> torch.Tensor:
-        """Noise of the graphs the penalties (and the RL term) see: the fitted mixture once there is one."""
+        """Noise of the generated graphs training sees: the fitted noise prior once there is one."""
         if state.prior is None:
             return noise()
         return state.prior.sample(cfg.batch_size, generator=state.rng).to(device)
@@ -192,7 +194,7 @@ def train(
     while state.step < cfg.steps:
         pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite_every == 0
         if pool_update:
-            joined = _grow_pool(state, reward, vocab, cfg.elite_samples, device)
+            _grow_pool(state, reward, vocab, cfg.elite_samples, device)
             source = _pool_data(state.pool, data)
             nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
             adj_all = torch.from_numpy(source.adj.astype(np.int64))
@@ -206,7 +208,7 @@ def train(
             for _ in range(cfg.n_critic):
                 values.update(
                     critic_step(
-                        state.modules, state.optimizers["critic"], batch(), noise(),
+                        state.modules, state.optimizers["critic"], batch(), generator_noise(),
                         loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation, rng=None,
                     )
                 )
@@ -313,7 +315,7 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
         warnings.simplefilter("ignore", ConvergenceWarning)
         prior = fit_code_prior(
             modules.encoder, data.nodes, data.adj, data.vocab,
-            kind=cfg.noise_prior, size=cfg.noise_prior_size, scale=cfg.noise_prior_scale, seed=cfg.seed + step,
+            kind=cfg.noise_prior, size=cfg.noise_prior_count, scale=cfg.noise_prior_scale, seed=cfg.seed + step,
             max_codes=20000, init=previous, max_iter=50 if previous is None else 10,
         )
     return prior.to(next(modules.generator.parameters()).device)
@@ -401,7 +403,8 @@ def _evaluate(
         from rdkit import Chem
 
         ordered = sorted(unique)
-        eval_reward = float(np.mean(reward([Chem.MolFromSmiles(s) for s in ordered]))) if ordered else 0.0
+        scores = np.asarray(reward([Chem.MolFromSmiles(s) for s in ordered]), dtype=np.float64)
+        eval_reward = float(np.mean(np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0))) if ordered else 0.0
     validity = len(valid) / len(smiles)
     uniqueness = len(unique) / len(valid) if valid else 0.0
     novelty = len(unique - data.train_smiles) / len(unique) if unique else 0.0
@@ -488,11 +491,11 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
         raise CheckpointError(f"{path}: no optimizer state; it is not a resumable training checkpoint")
     for name, optimizer in state.optimizers.items():
         optimizer_from_flat(name, optimizer, tensors, checkpoint.extra["optimizers"][name])
-    if checkpoint.has("prior"):
+    if checkpoint.has("prior") and _uses_prior(config):
         from molgan.model import load_prior
 
         state.prior = load_prior(checkpoint)
-    if "elite_pool" in checkpoint.extra:
+    if "elite_pool" in checkpoint.extra and config.train.elite_size > 0:
         state.pool = ElitePool.from_state(checkpoint.extra["elite_pool"], checkpoint.vocab)
     state.rng.set_state(tensors["rng.data"])
     torch.set_rng_state(tensors["rng.torch"])
@@ -500,6 +503,11 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
     state.seconds = float(checkpoint.extra.get("seconds", 0.0))
     state.best_score = float(checkpoint.extra.get("best_score", -1.0))
     state.best = checkpoint.metrics
+
+
+def _uses_prior(config: RunConfig) -> bool:
+    """Whether a run with ``config`` fits (and so restores) a noise prior."""
+    return config.train.noise_prior != "none" and config.train.reconstruction_weight > 0
 
 
 def _init_weights(modules: GanModules, source: str | Path) -> None:

@@ -38,6 +38,9 @@ class Vocabulary:
     bond_types: tuple[str, ...] = field(default=BOND_TYPES)
 
     def __post_init__(self) -> None:
+        # tuples, so that a vocabulary is hashable (decoders cache per vocabulary)
+        object.__setattr__(self, "atom_types", tuple((str(s), c) for s, c in self.atom_types))
+        object.__setattr__(self, "bond_types", tuple(self.bond_types))
         if self.max_atoms < 1:
             raise VocabularyError(f"max_atoms must be >= 1, got {self.max_atoms}")
         if tuple(self.bond_types) != BOND_TYPES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Optional
 
 import typer
 
@@ -39,12 +40,16 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Argument(..., help="Checkpoint directory (rewritten in place, atomically)."),
         data: str = typer.Option("qm9", help="Data set whose training split gives the codes."),
         kind: str = typer.Option("mixture", help="mixture or kernel."),
-        components: int = typer.Option(64, help="Mixture components, or molecules whose codes a kernel prior keeps."),
+        components: Optional[int] = typer.Option(
+            None, help="Mixture components (default 64), or molecules whose codes a kernel prior keeps (default 20,000)."
+        ),
         scale: float = typer.Option(1.0, help="Mixture: shrink every component's spread by this factor; kernel: bandwidth."),
         seed: int = typer.Option(0, help="Seed of the fit (and of the choice of molecules)."),
     ) -> None:
         from molgan.model import fit_noise_prior
 
+        if components is None:
+            components = 20000 if kind == "kernel" else 64
         path = fit_noise_prior(model, data, components, scale, seed, kind=kind)
         typer.echo(f"stored a {kind} noise prior ({components}, scale {scale}) in {path}", err=True)
 

@@ -84,7 +84,7 @@ class KernelDensityPrior(nn.Module):
         """``num`` noise vectors ``[num, Z]`` drawn with ``generator`` (CPU)."""
         index = torch.randint(0, self.num_codes, (num,), generator=generator)
         eps = torch.randn(num, self.z_dim, generator=generator)
-        return self.codes.cpu()[index].float() + self.bandwidth.cpu() * eps
+        return self.codes[index.to(self.codes.device)].cpu().float() + self.bandwidth.cpu() * eps
 
     def with_scale(self, scale: float) -> KernelDensityPrior:
         """The same codes with bandwidth ``scale``."""
