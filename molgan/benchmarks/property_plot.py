@@ -1,7 +1,7 @@
 """Distribution of a property for QM9 and for models' samples, as a plot and printed means.
 
     python -m molgan.benchmarks.property_plot [--models qm9,qm9-qed] [--property qed] [--num 10000]
-                                              [--output molgan/pretrained/qm9-qed/qed_distribution.png]
+                                              [--output qed_distribution.png] [--threshold 0.62]
 
 Per model: the distinct valid molecules among ``--num`` raw samples with seed 0 (no correction).
 QM9: 5,000 molecules of its training split drawn with seed 0.
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--property", default="qed")
     parser.add_argument("--num", type=int, default=10000)
     parser.add_argument("--output", default="qed_distribution.png")
+    parser.add_argument("--threshold", type=float, default=None, help="also count QM9 training molecules at or above it")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
@@ -44,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     values = {label: compute([Chem.MolFromSmiles(s) for s in smiles]) for label, smiles in sets.items()}
     for label, v in values.items():
         print(f"{label:40} n={len(v):6d} mean {args.property} {np.mean(v):.4f}")
+    if args.threshold is not None:
+        everything = compute([Chem.MolFromSmiles(data.smiles[i]) for i in train])
+        above = int((everything >= args.threshold).sum())
+        print(
+            f"QM9 training split: {above} of {len(everything)} molecules ({100 * above / len(everything):.2f} %) have "
+            f"{args.property} >= {args.threshold}; max {everything.max():.4f}"
+        )
     plot_property_distributions(values, args.output, xlabel=args.property)
     print(f"wrote {args.output}")
 
