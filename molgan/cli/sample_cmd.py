@@ -86,37 +86,44 @@ def register(app: typer.Typer) -> None:
                 jobs=workers,
                 correct=corrected,
             )
+        limit = max_draws if max_draws is not None else max(100 * num, 1024)
         try:
-            limit = max_draws if max_draws is not None else max(100 * num, 1024)
-            written = drawn = 0
-            seen: set[str] = set()
             with open_writer(output, properties=names, force=force) as writer, progress_bar(
                 "sampling", num, quiet=quiet or output == "-"
             ) as update:
-                for block in blocks:
-                    for smiles in block:
-                        drawn += 1
-                        if raw:
-                            writer.write(smiles)
-                            written += 1
-                        elif smiles and (not unique or smiles not in seen):
-                            if unique:
-                                seen.add(smiles)
-                            writer.write(smiles)
-                            written += 1
-                        if written == num:
-                            break
-                        if not raw and drawn >= limit:
-                            raise InputError(
-                                f"only {written} of {num} {'distinct ' if unique else ''}valid molecules after "
-                                f"{drawn} draws; raise --max-draws (nothing was written)"
-                            )
-                    update(written)
-                    if written == num:
-                        break
+                written, drawn = _write_blocks(blocks, writer, update, num, raw=raw, unique=unique, limit=limit)
         finally:
             blocks.close()  # stops the worker processes, also on errors
         label = " (valence-corrected)" if corrected else ""
         if output != "-":
             kind = "graphs" if raw else ("distinct valid molecules" if unique else "valid molecules")
             typer.echo(f"wrote {written} {kind}{label} to {output} ({drawn} graphs drawn)", err=True)
+
+
+def _write_blocks(blocks, writer, update, num: int, *, raw: bool, unique: bool, limit: int) -> tuple[int, int]:
+    """Write SMILES from ``blocks`` until ``num`` are written: every graph with ``raw``, else valid (and,
+    with ``unique``, distinct) ones, giving up after ``limit`` graphs. Returns (written, drawn)."""
+    written = drawn = 0
+    seen: set[str] = set()
+    for block in blocks:
+        for smiles in block:
+            drawn += 1
+            if raw:
+                writer.write(smiles)
+                written += 1
+            elif smiles and (not unique or smiles not in seen):
+                if unique:
+                    seen.add(smiles)
+                writer.write(smiles)
+                written += 1
+            if written == num:
+                break
+            if not raw and drawn >= limit:
+                raise InputError(
+                    f"only {written} of {num} {'distinct ' if unique else ''}valid molecules after "
+                    f"{drawn} draws; raise --max-draws (nothing was written)"
+                )
+        update(written)
+        if written == num:
+            break
+    return written, drawn
