@@ -165,8 +165,7 @@ def train(
         if len(state.pool) == 0:
             raise InputError("no training molecule has a finite reward: the elite pool would be empty")
     source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl_start * cfg.steps) else data
-    nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
-    adj_all = torch.from_numpy(source.adj.astype(np.int64))
+    nodes_all, adj_all = _graph_tensors(source)
     z_dim = config.model.z_dim
     rl_from = int(cfg.rl_start * cfg.steps)
     prior_from = int(cfg.noise_prior_start * cfg.steps) if cfg.noise_prior != "none" and state.modules.encoder is not None else None
@@ -182,22 +181,21 @@ def train(
             nodes_all[index].to(device), adj_all[index].to(device), vocab.num_node_types, vocab.num_bond_types
         )
 
-    def noise() -> torch.Tensor:
-        return torch.randn(cfg.batch_size, z_dim, generator=state.rng).to(device)
+    def noise(num: int = cfg.batch_size) -> torch.Tensor:
+        return torch.randn(num, z_dim, generator=state.rng).to(device)
 
-    def generator_noise() -> torch.Tensor:
+    def generator_noise(num: int = cfg.batch_size) -> torch.Tensor:
         """Noise of the generated graphs training sees: the fitted noise prior once there is one."""
         if state.prior is None:
-            return noise()
-        return state.prior.sample(cfg.batch_size, generator=state.rng).to(device)
+            return noise(num)
+        return state.prior.sample(num, generator=state.rng).to(device)
 
     while state.step < cfg.steps:
         pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite_every == 0
         if pool_update:
-            _grow_pool(state, reward, vocab, cfg.elite_samples, device)
+            _grow_pool(state, reward, vocab, generator_noise(cfg.elite_samples))
             source = _pool_data(state.pool, data)
-            nodes_all = torch.from_numpy(source.nodes.astype(np.int64))
-            adj_all = torch.from_numpy(source.adj.astype(np.int64))
+            nodes_all, adj_all = _graph_tensors(source)
         refit = prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0
         if refit or (pool_update and prior_from is not None and state.step >= prior_from):
             state.prior = _fit_training_prior(state.modules, source, cfg, state.step, state.prior)
@@ -277,21 +275,25 @@ def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
     return pool
 
 
+def _graph_tensors(data: TrainingData) -> tuple[torch.Tensor, torch.Tensor]:
+    """The integer graphs of ``data`` as int64 tensors ``nodes [M, N]``, ``adj [M, N, N]`` (CPU)."""
+    return torch.from_numpy(data.nodes.astype(np.int64)), torch.from_numpy(data.adj.astype(np.int64))
+
+
 def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
     return TrainingData(pool.nodes, pool.adj, data.vocab, data.train_smiles, pool.scores)
 
 
 @torch.no_grad()
-def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, num: int, device) -> int:
-    """Sample ``num`` graphs with the current noise, score them, offer them to the pool."""
+def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, z: torch.Tensor) -> int:
+    """Generate graphs from noise ``z``, score them, offer them to the pool."""
     from molgan.graphs import decode_graphs, to_smiles
     from molgan.relax import hard_graphs
 
     assert state.pool is not None
-    z = state.prior.sample(num, generator=state.rng) if state.prior is not None else torch.randn(num, state.modules.generator.z_dim, generator=state.rng)
     was_training = state.modules.generator.training
     state.modules.generator.eval()
-    nodes, adj = hard_graphs(*state.modules.generator(z.to(device)))
+    nodes, adj = hard_graphs(*state.modules.generator(z))
     state.modules.generator.train(was_training)
     mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
