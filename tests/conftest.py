@@ -19,6 +19,34 @@ TINY_SMILES = [
     "CC#CC", "OCC(O)CO", "C1CCOC1", "CC(N)C(=O)O", "N#CC#N", "CC(C)(C)O", "c1ccncc1", "O=CC=O",
 ]
 
+#: :data:`TINY_SMILES` and ten more.
+SMALL_SMILES = TINY_SMILES + [
+    "CC(C)O", "CCOC", "CC=O", "OCCO", "CN(C)C", "C1CC1", "CCC#N", "COC=O", "CC(=O)N", "OC(=O)CO",
+]
+
+
+def train_small_model(out, **train):
+    """Train a small model (z_dim 32, narrow layers, one thread, CPU) on :data:`SMALL_SMILES` into ``out``;
+    ``train`` holds further :class:`~molgan.config.TrainConfig` fields."""
+    from rdkit import Chem
+
+    from molgan.config import ModelConfig, RunConfig, TrainConfig
+    from molgan.graphs import encode_mols
+    from molgan.training import TrainingData, train as run_training
+    from molgan.vocab import QM9_VOCABULARY
+
+    torch.set_num_threads(1)
+    encoded = encode_mols([Chem.MolFromSmiles(s) for s in SMALL_SMILES], QM9_VOCABULARY)
+    data = TrainingData(encoded.nodes, encoded.adj, QM9_VOCABULARY, {Chem.CanonSmiles(s) for s in SMALL_SMILES})
+    config = RunConfig(
+        ModelConfig(generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),
+                    encoder_dims=(32,)),
+        TrainConfig(batch_size=16, eval_samples=64, threads=1, device="cpu", **train),
+    ).validate()
+    run_training(config, data, out)
+    return out
+
+
 #: Tiny network sizes: a training step costs milliseconds.
 TINY_MODEL = dict(
     z_dim=8, generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),

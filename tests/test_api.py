@@ -7,41 +7,22 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from rdkit import Chem
 
 import molgan
 from molgan.errors import InputError, NothingUsableError
 
+from conftest import SMALL_SMILES
+
 #: One invalid SMILES, one duplicate, one PAINS hit (a catechol), one 10-atom molecule that is not in QM9.
 SMILES = ["CCO", "c1ccccc1O", "not a smiles", "CCO", "Oc1ccccc1O", "CC(C)(C)c1ccccc1"]
-
-TRAIN_SMILES = [
-    "CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "OC1CC1", "CC(C)C", "NC=O", "CCCO", "FC(F)F",
-    "CC#CC", "OCC(O)CO", "C1CCOC1", "CC(N)C(=O)O", "N#CC#N", "CC(C)(C)O", "c1ccncc1", "O=CC=O",
-    "CC(C)O", "CCOC", "CC=O", "OCCO", "CN(C)C", "C1CC1", "CCC#N", "COC=O", "CC(=O)N", "OC(=O)CO",
-]
-
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> molgan.Model:
     """A tiny model trained for a few steps on QM9-like molecules."""
-    from molgan.config import ModelConfig, RunConfig, TrainConfig
-    from molgan.graphs import encode_mols
-    from molgan.training import TrainingData, train
-    from molgan.vocab import QM9_VOCABULARY
+    from conftest import train_small_model
 
-    torch.set_num_threads(1)
-    encoded = encode_mols([Chem.MolFromSmiles(s) for s in TRAIN_SMILES], QM9_VOCABULARY)
-    data = TrainingData(encoded.nodes, encoded.adj, QM9_VOCABULARY, {Chem.CanonSmiles(s) for s in TRAIN_SMILES})
-    config = RunConfig(
-        ModelConfig(generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),
-                    encoder_dims=(32,)),
-        TrainConfig(steps=4, batch_size=16, eval_every=2, eval_samples=64, checkpoint_every=2, threads=1,
-                    device="cpu"),
-    ).validate()
-    out = tmp_path_factory.mktemp("api-model")
-    train(config, data, out)
+    out = train_small_model(tmp_path_factory.mktemp("api-model"), steps=4, eval_every=2, checkpoint_every=2)
     return molgan.load(out)
 
 
@@ -154,12 +135,12 @@ def test_read_column_and_missing_file(tmp_path):
 
 def test_load_dataset_from_file(tmp_path):
     path = tmp_path / "mols.smi"
-    path.write_text("\n".join(TRAIN_SMILES) + "\n")
+    path.write_text("\n".join(SMALL_SMILES) + "\n")
     dataset = molgan.load_dataset(path, cache_dir=tmp_path / "cache")
     assert isinstance(dataset, molgan.MolDataset)
-    assert len(dataset) == len(TRAIN_SMILES)
-    assert dataset.nodes.shape == (len(TRAIN_SMILES), dataset.vocab.max_atoms)
-    assert sum(len(dataset.split(s)) for s in ("train", "valid", "test")) == len(TRAIN_SMILES)
+    assert len(dataset) == len(SMALL_SMILES)
+    assert dataset.nodes.shape == (len(SMALL_SMILES), dataset.vocab.max_atoms)
+    assert sum(len(dataset.split(s)) for s in ("train", "valid", "test")) == len(SMALL_SMILES)
 
 
 def test_models_lists_shipped_names():

@@ -6,7 +6,6 @@ import gzip
 
 import numpy as np
 import pytest
-import torch
 from rdkit import Chem
 from typer.testing import CliRunner
 
@@ -69,30 +68,15 @@ def test_stream_raw_same_blocks_for_any_jobs(graphs):
 
 # --- the real command ---------------------------------------------------------------------------
 
-TRAIN_SMILES = [
-    "CCO", "CC(=O)O", "c1ccccc1", "CCN", "C#N", "OC1CC1", "CC(C)C", "NC=O", "CCCO", "FC(F)F",
-    "CC#CC", "OCC(O)CO", "C1CCOC1", "CC(N)C(=O)O", "N#CC#N", "CC(C)(C)O", "c1ccncc1", "O=CC=O",
-    "CC(C)O", "CCOC", "CC=O", "OCCO", "CN(C)C", "C1CC1", "CCC#N", "COC=O", "CC(=O)N", "OC(=O)CO",
-]
-
-
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     """A tiny model, trained just enough to make some valid molecules (categorical decoding: varied graphs)."""
-    from molgan.config import ModelConfig, RunConfig, TrainConfig
-    from molgan.training import TrainingData, train
+    from conftest import train_small_model
 
-    torch.set_num_threads(1)
-    encoded = encode_mols([Chem.MolFromSmiles(s) for s in TRAIN_SMILES], QM9_VOCABULARY)
-    data = TrainingData(encoded.nodes, encoded.adj, QM9_VOCABULARY, {Chem.CanonSmiles(s) for s in TRAIN_SMILES})
-    config = RunConfig(
-        ModelConfig(generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),
-                    encoder_dims=(32,)),
-        TrainConfig(steps=40, batch_size=16, eval_every=40, eval_samples=64, checkpoint_every=40, threads=1,
-                    lr_generator=1e-2, decoding="sample", device="cpu"),
-    ).validate()
-    out = tmp_path_factory.mktemp("stream-model")
-    train(config, data, out)
+    out = train_small_model(
+        tmp_path_factory.mktemp("stream-model"), steps=40, eval_every=40, checkpoint_every=40, lr_generator=1e-2,
+        decoding="sample",
+    )
     return out / "last"
 
 
