@@ -8,6 +8,7 @@
     table = molgan.score(smiles, reward="druglike") # per-molecule scores
     hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)
     values = molgan.properties(hits.smiles, ["qed", "logp"])
+    molgan.optimize("qm9", reward="qed", out="runs/qed-search")  # steer a model's noise to a reward
     molgan.draw(hits.smiles[:12], "hits.png", legends="qed")
     molgan.write("hits.csv", hits.smiles, properties=["qed"])
     read = molgan.read("hits.csv")
@@ -37,6 +38,7 @@ __all__ = [
     "load",
     "load_dataset",
     "models",
+    "optimize",
     "properties",
     "read",
     "score",
@@ -66,7 +68,7 @@ del _name
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from molgan.api import Model, MolDataset, evaluate, load, load_dataset, models, read, score, train, write
+    from molgan.api import Model, MolDataset, evaluate, load, load_dataset, models, optimize, read, score, train, write
 
 
 def __getattr__(name: str) -> Any:

@@ -9,6 +9,7 @@
     molgan.draw(hits.smiles, "hits.png", legends="qed")          # molgan draw
     molgan.write("hits.csv", hits.smiles, properties=["qed"])    # --output of every command
     values = molgan.properties(hits.smiles, ["qed", "logp"])     # --properties
+    molgan.optimize("qm9", reward="qed", out="runs/qed-search")   # molgan optimize
     dataset = molgan.load_dataset("qm9")                         # molgan data info
     molgan.models()                                              # molgan models
 
@@ -35,6 +36,7 @@ from molgan.training import ProgressCallback, TrainingData, TrainResult
 from molgan.training import train as _train
 
 if TYPE_CHECKING:  # pragma: no cover
+    from molgan.latent_search import SearchResult as LatentSearchResult
     from molgan.readers import ReadResult
     from molgan.scoring import ScoreTable
     from molgan.screen import Condition, ScreenResult
@@ -129,6 +131,36 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
 
     mols = [m if isinstance(m, Chem.Mol) or m is None else Chem.MolFromSmiles(str(m)) for m in molecules]
     return load_reward(reward).score(mols, n_jobs=n_jobs)
+
+
+def optimize(
+    model: str | Path,
+    *,
+    reward: str | Path,
+    out: str | Path,
+    data: str = "qm9",
+    resume: bool = False,
+    n_jobs: int = 1,
+    progress: Any = None,
+    command: str | None = None,
+    **settings: Any,
+) -> LatentSearchResult:
+    """Steer ``model`` towards a reward (preset or TOML file) by reward-guided latent search.
+
+    Writes ``out/model`` (the same weights, noise drawn from the codes of the best molecules found:
+    ``molgan.load(out / "model")``), ``out/pool.csv`` and ``out/search.csv``. ``settings`` are fields
+    of :class:`molgan.latent_search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
+    ``resume=True`` continues a killed search from its last saved round.
+    """
+    from molgan.latent_search import SearchConfig
+    from molgan.latent_search import optimize as _optimize
+    from molgan.scoring import load_reward
+
+    unknown = sorted(set(settings) - set(SearchConfig.__dataclass_fields__))
+    if unknown:
+        raise InputError(f"unknown search setting {unknown[0]!r}; known: {', '.join(SearchConfig.__dataclass_fields__)}")
+    return _optimize(model, load_reward(reward), out, SearchConfig(**settings), data=data, resume=resume,
+                     jobs=n_jobs, progress=progress, command=command, reward_name=str(reward))
 
 
 def screen(

@@ -11,6 +11,7 @@ from molgan.cli import (
     draw_cmd,
     evaluate_cmd,
     model_cmd,
+    optimize_cmd,
     sample_cmd,
     score_cmd,
     screen_cmd,
@@ -33,7 +34,7 @@ def _root() -> None:
     """Generate, evaluate, score and screen molecules with a graph GAN."""
 
 
-for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd):
+for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd, optimize_cmd):
     module.register(app)
 
 
