@@ -5,8 +5,10 @@ starts as the best training molecules (by the reward) whose encoder codes the ge
 to the same molecule. Each round draws noise around the codes of the best share of the pool,
 decodes it, scores the molecules not seen before, and keeps the ``pool_size`` best distinct ones,
 each with the noise vector that produced it (decoding that vector gives the molecule back). The
-result is a checkpoint whose noise prior is a kernel density over the pool's codes: the same
-generator and encoder, new noise. This is latent-space optimisation in the spirit of
+search ends with a polish: each code is moved to the mean of the noise around it that decodes to the
+same molecule (away from the edges of its region), and the ``prior_size`` codes whose neighbourhood
+scores best on average (the reward a sample drawn there is expected to get) make the noise prior of
+the result, a kernel density of width ``bandwidth``: the same generator and encoder, new noise. This is latent-space optimisation in the spirit of
 Gomez-Bombarelli et al. (2018), with an evolutionary search (keep the best, perturb them) instead
 of a surrogate model.
 """
@@ -39,22 +41,27 @@ class SearchConfig:
     """Settings of :func:`optimize` (the defaults made the shipped ``qm9-qed`` prior)."""
 
     pool_size: int = 30000  #: distinct molecules kept (and codes in the final prior)
-    rounds: int = 100  #: search rounds
+    rounds: int = 300  #: search rounds
     samples: int = 50000  #: noise vectors decoded per round
     search_scale: float = 0.35  #: width of the noise drawn around a parent's code while searching
     parent_share: float = 0.2  #: parents are drawn from this best share of the pool
-    bandwidth: float = 0.15  #: width of the final kernel prior (sampling); smaller stays closer to the pool
+    bandwidth: float = 0.05  #: width of the final kernel prior (sampling); smaller stays closer to the pool
+    prior_size: int = 25000  #: codes in the final prior, chosen by the mean reward of their neighbourhood
+    polish_rounds: int = 3  #: re-centring passes over the pool's codes after the search
+    polish_samples: int = 8  #: noise vectors per code and pass while polishing
     seed: int = 0
     checkpoint_every: int = 10  #: rounds between saves of the search state (a killed search resumes)
 
     def __post_init__(self) -> None:
-        for name in ("pool_size", "rounds", "samples", "checkpoint_every"):
+        for name in ("pool_size", "rounds", "samples", "checkpoint_every", "prior_size", "polish_samples"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise InputError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
         for name in ("search_scale", "bandwidth"):
             if not getattr(self, name) > 0:
                 raise InputError(f"{name.replace('_', '-')} must be positive, got {getattr(self, name)!r}")
+        if isinstance(self.polish_rounds, bool) or not isinstance(self.polish_rounds, int) or self.polish_rounds < 0:
+            raise InputError(f"polish-rounds must be a non-negative integer, got {self.polish_rounds!r}")
         if not 0 < self.parent_share <= 1:
             raise InputError(f"parent-share must be in (0, 1], got {self.parent_share!r}")
 
@@ -100,6 +107,8 @@ class SearchResult:
     pool_size: int
     pool_mean: float
     pool_min: float
+    prior_size: int = 0
+    expected_reward: float = float("nan")  #: mean over the prior's codes of the reward of samples drawn there
 
 
 RoundCallback = Callable[[int, int, dict[str, float]], None]
@@ -165,6 +174,30 @@ def search_round(generator, pool: CodePool, reward: Callable, vocab: Vocabulary,
             "pool_mean": float(pool.scores.mean()), "pool_min": float(pool.scores.min())}
 
 
+def polish(generator, pool: CodePool, reward: Callable, vocab: Vocabulary, cfg: SearchConfig,
+           rng: torch.Generator, jobs: int) -> tuple[Tensor, np.ndarray]:
+    """Re-centred codes ``[K, Z]`` and the mean reward of samples around each (width ``bandwidth``).
+
+    Each pass draws ``polish_samples`` noise vectors around every code, scores what they decode to
+    (invalid: 0) and moves the code to the mean of itself and the draws that gave its own molecule.
+    """
+    codes = pool.codes.clone()
+    expected = pool.scores.copy()
+    known = dict(zip(pool.smiles, pool.scores))
+    m = cfg.polish_samples
+    for _ in range(cfg.polish_rounds):
+        z = codes.repeat_interleave(m, 0) + cfg.bandwidth * torch.randn(len(codes) * m, codes.shape[1], generator=rng)
+        decoded = decode_smiles(generator, z, vocab)
+        new = sorted({s for s in decoded if s is not None and s not in known})
+        if new:
+            known.update(zip(new, np.nan_to_num(score_smiles(reward, new, jobs), nan=0.0)))
+        rewards = np.array([known[s] if s is not None else 0.0 for s in decoded]).reshape(len(codes), m)
+        expected = rewards.mean(axis=1)
+        same = torch.tensor([s == pool.smiles[i // m] for i, s in enumerate(decoded)]).reshape(len(codes), m, 1).float()
+        codes = (codes + (z.reshape(len(codes), m, -1) * same).sum(1)) / (1 + same.sum(1))
+    return codes, expected
+
+
 def optimize(
     model: str | Path,
     reward: Callable,
@@ -216,32 +249,43 @@ def optimize(
             _save_state(state_file, pool, seen, round_ + 1, seconds, rng)
         if progress is not None:
             progress(round_ + 1, cfg.rounds, row)
-    _save_model(checkpoint, pool, cfg, out_dir / MODEL_DIR, command, reward_name, data)
-    _write_pool_csv(out_dir / POOL_FILE, pool)
-    return SearchResult(out_dir, cfg.rounds, seconds, len(pool), float(pool.scores.mean()), float(pool.scores.min()))
+    codes, expected = polish(generator, pool, reward, vocab, cfg, rng, jobs)
+    chosen = np.argsort(-expected, kind="stable")[: cfg.prior_size]
+    prior_codes = codes[torch.from_numpy(chosen)]
+    _save_model(checkpoint, pool, prior_codes, float(expected[chosen].mean()), cfg, out_dir / MODEL_DIR, command,
+                reward_name, data)
+    _write_pool_csv(out_dir / POOL_FILE, pool, expected, chosen)
+    return SearchResult(out_dir, cfg.rounds, seconds, len(pool), float(pool.scores.mean()), float(pool.scores.min()),
+                        len(chosen), float(expected[chosen].mean()))
 
 
-def _save_model(checkpoint, pool: CodePool, cfg: SearchConfig, path: Path, command, reward_name, data) -> None:
+def _save_model(checkpoint, pool: CodePool, codes: Tensor, expected: float, cfg: SearchConfig, path: Path, command,
+                reward_name, data) -> None:
     from molgan.checkpoint import save_checkpoint
     from molgan.model import _StateHolder
     from molgan.nn.latent_prior import KernelDensityPrior
 
     modules = {name: _StateHolder(checkpoint.state_dict(name)) for name in checkpoint.meta.get("modules", []) if name != "prior"}
-    modules["prior"] = KernelDensityPrior(pool.codes, cfg.bandwidth)
+    modules["prior"] = KernelDensityPrior(codes, cfg.bandwidth)
     extra = checkpoint.extra | {
         "prior": {"kind": "latent-search", "base": str(checkpoint.path), "data": data, "reward": reward_name,
-                  **asdict(cfg), "pool_mean": float(pool.scores.mean()), "pool_min": float(pool.scores.min())},
+                  **asdict(cfg), "pool_mean": float(pool.scores.mean()), "pool_min": float(pool.scores.min()),
+                  "expected_reward": expected},
         **({"search_command": command} if command else {}),
     }
     save_checkpoint(path, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules,
                     step=checkpoint.step, metrics=checkpoint.metrics, extra=extra)
 
 
-def _write_pool_csv(path: Path, pool: CodePool) -> None:
+def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np.ndarray) -> None:
+    """The pool, best first: SMILES, reward, mean reward around its code, whether the prior keeps its code."""
     from molgan.writers import atomic_path
 
+    kept = np.zeros(len(pool), dtype=bool)
+    kept[chosen] = True
+    rows = "".join(f"{s},{v:.6g},{e:.6g},{int(k)}\n" for s, v, e, k in zip(pool.smiles, pool.scores, expected, kept))
     with atomic_path(path, force=True) as tmp:
-        tmp.write_text("smiles,score\n" + "".join(f"{s},{v:.6g}\n" for s, v in zip(pool.smiles, pool.scores)))
+        tmp.write_text("smiles,score,expected_score,in_prior\n" + rows)
 
 
 def _write_log(path: Path, row: dict | None) -> None:

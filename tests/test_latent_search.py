@@ -14,7 +14,8 @@ from molgan.errors import InputError
 from molgan.latent_search import CodePool, SearchConfig, decode_smiles, optimize
 from molgan.scoring import load_reward
 
-SEARCH = dict(rounds=3, samples=256, pool_size=12, search_scale=0.5, parent_share=0.5, bandwidth=0.1, checkpoint_every=1)
+SEARCH = dict(rounds=3, samples=256, pool_size=12, search_scale=0.5, parent_share=0.5, bandwidth=0.1, checkpoint_every=1,
+              prior_size=10, polish_rounds=2, polish_samples=4)
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +31,15 @@ def trained(tmp_path_factory):
     return root / "run" / "best", data
 
 
-def _pool_rows(path):
+def _pool_rows(path, kept_only=False):
     with open(path, newline="") as handle:
-        return [(row["smiles"], float(row["score"])) for row in csv.DictReader(handle)]
+        rows = list(csv.DictReader(handle))
+    return [(row["smiles"], float(row["score"])) for row in rows if row["in_prior"] == "1" or not kept_only]
 
 
 def test_config_refuses_bad_values():
     for bad in (dict(rounds=0), dict(samples=-1), dict(pool_size=2.5), dict(bandwidth=0), dict(parent_share=1.5),
-                dict(search_scale=-0.1)):
+                dict(search_scale=-0.1), dict(polish_rounds=-1), dict(prior_size=0)):
         with pytest.raises(InputError):
             SearchConfig(**bad)
 
@@ -71,15 +73,16 @@ def test_search_finds_better_molecules_and_each_code_decodes_to_its_molecule(tra
         log = list(csv.DictReader(handle))
     assert [int(r["round"]) for r in log] == [1, 2, 3]
     assert float(log[-1]["pool_mean"]) == pytest.approx(result.pool_mean, abs=1e-5)
-    # the pool's codes are the noise that produced each molecule: decoding them gives the molecules back
+    # the prior keeps prior_size codes, polished versions of the noise that produced pool molecules
     checkpoint = load_checkpoint(tmp_path / "s" / "model")
     generator = build_generator(checkpoint.config.model, checkpoint.vocab)
     checkpoint.load_into("generator", generator)
     generator.eval()
     codes = checkpoint.state_dict("prior")["codes"].float()
-    assert len(codes) == len(rows)
+    kept = _pool_rows(tmp_path / "s" / "pool.csv", kept_only=True)
+    assert len(codes) == len(kept) == min(SEARCH["prior_size"], len(rows)) == result.prior_size
     decoded = decode_smiles(generator, codes, checkpoint.vocab)
-    assert np.mean([d == s for d, (s, _) in zip(decoded, rows)]) >= 0.9  # codes are stored in float16
+    assert np.mean([d in {s for s, _ in kept} for d in decoded]) >= 0.9  # codes are stored in float16
     # the reward of the pool is the reward RDKit gives those molecules
     from rdkit import Chem
     from rdkit.Chem.QED import qed
@@ -131,6 +134,7 @@ def test_cli_optimize_and_its_errors(trained, tmp_path):
         (["--reward", "nosuchreward"], "no reward preset"),
         (["--rounds", "0"], "rounds must be a positive integer"),
         (["--bandwidth", "-1"], "bandwidth must be positive"),
+        (["--polish-rounds", "-1"], "polish-rounds must be a non-negative integer"),
     ):
         result = runner.invoke(app, args[:2] + bad + args[4:] if bad[0] == "--reward" else args + bad)
         assert result.exit_code != 0
@@ -144,3 +148,36 @@ def test_optimize_needs_an_encoder(tmp_path):
                             noise_prior="none")
     with pytest.raises(InputError, match="no encoder"):
         optimize(out / "best", load_reward("qed"), tmp_path / "s", SearchConfig(**SEARCH))
+
+
+def test_polish_moves_codes_into_their_molecules_regions(trained, tmp_path):
+    """After polishing, noise drawn around a code decodes to that code's molecule more often."""
+    from molgan.checkpoint import load_checkpoint
+    from molgan.datasets import load_dataset
+    from molgan.latent_search import initial_pool, polish
+    from molgan.modules import build_encoder, build_generator
+
+    model_dir, data = trained
+    checkpoint = load_checkpoint(model_dir)
+    generator = build_generator(checkpoint.config.model, checkpoint.vocab)
+    checkpoint.load_into("generator", generator)
+    generator.eval()
+    encoder = build_encoder(checkpoint.config.model, checkpoint.vocab)
+    checkpoint.load_into("encoder", encoder)
+    cfg = SearchConfig(**{**SEARCH, "bandwidth": 0.3, "polish_rounds": 3, "polish_samples": 16})
+    reward = load_reward("qed")
+    pool = initial_pool(generator, encoder, load_dataset(str(data), vocab=checkpoint.vocab), reward, cfg, jobs=1)
+
+    def self_rate(codes):
+        rng = torch.Generator().manual_seed(5)
+        z = codes.repeat_interleave(64, 0) + cfg.bandwidth * torch.randn(len(codes) * 64, codes.shape[1], generator=rng)
+        decoded = decode_smiles(generator, z, checkpoint.vocab)
+        return np.mean([s == pool.smiles[i // 64] for i, s in enumerate(decoded)])
+
+    codes, expected = polish(generator, pool, reward, checkpoint.vocab, cfg, torch.Generator().manual_seed(0), jobs=1)
+    assert codes.shape == pool.codes.shape and expected.shape == (len(pool),)
+    assert np.all((expected >= 0) & (expected <= 1))
+    assert self_rate(codes) > self_rate(pool.codes)
+    unpolished, scores = polish(generator, pool, reward, checkpoint.vocab, SearchConfig(**{**SEARCH, "polish_rounds": 0}),
+                                torch.Generator(), jobs=1)
+    assert torch.equal(unpolished, pool.codes) and np.array_equal(scores, pool.scores)

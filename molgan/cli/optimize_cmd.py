@@ -42,6 +42,10 @@ def register(app: typer.Typer) -> None:
         search_scale: float = typer.Option(_DEFAULTS.search_scale, help="Noise width around a parent while searching."),
         parent_share: float = typer.Option(_DEFAULTS.parent_share, help="Parents come from this best share of the pool."),
         bandwidth: float = typer.Option(_DEFAULTS.bandwidth, help="Noise width of the final model (sampling)."),
+        prior_size: int = typer.Option(
+            _DEFAULTS.prior_size, help="Codes the final model keeps: those whose neighbourhood scores best."
+        ),
+        polish_rounds: int = typer.Option(_DEFAULTS.polish_rounds, help="Re-centring passes over the codes at the end."),
         seed: int = typer.Option(_DEFAULTS.seed, help="Random seed."),
         jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring molecules (-1: one per CPU)."),
         resume: bool = typer.Option(False, "--resume", help="Continue a killed search in OUT."),
@@ -59,10 +63,12 @@ def register(app: typer.Typer) -> None:
                 model, reward=reward, out=out, data=data, resume=resume, n_jobs=jobs, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                 rounds=rounds, samples=samples, pool_size=pool_size, search_scale=search_scale,
-                parent_share=parent_share, bandwidth=bandwidth, seed=seed,
+                parent_share=parent_share, bandwidth=bandwidth, prior_size=prior_size,
+                polish_rounds=polish_rounds, seed=seed,
             )
         typer.echo(
             f"searched {result.rounds} rounds in {result.seconds / 60:.1f} min; pool of {result.pool_size} molecules, "
-            f"reward mean {result.pool_mean:.4f} (min {result.pool_min:.4f}); model in {result.out_dir / 'model'}",
+            f"reward mean {result.pool_mean:.4f} (min {result.pool_min:.4f}); the model keeps {result.prior_size} codes "
+            f"whose samples score {result.expected_reward:.4f} on average; model in {result.out_dir / 'model'}",
             err=True,
         )
