@@ -181,6 +181,17 @@ def test_druglike_zero_for_an_alert():
     assert totals[0] == 0.0 and totals[1] > 0.0
 
 
+def test_qed_clean_is_qed_for_clean_molecules_and_zero_for_charges_and_hetero_fluorine():
+    from rdkit.Chem.QED import qed
+
+    smiles = ["CCO", "CC(=O)Nc1ccc(O)cc1", "NC[N-]c1cnc2nc1-2", "C[NH3+]", "Cc1cc[nH]n1F", "CCOF", "CCOOC"]
+    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    totals = load_reward("qed-clean")(mols)
+    expected = [qed(m) ** (1 / 1.001) for m in mols[:2]] + [0.0] * 5
+    assert totals == pytest.approx(expected, abs=1e-9)
+    assert totals[:2] == pytest.approx([qed(m) for m in mols[:2]], abs=2e-3)
+
+
 def test_parallel_scoring_matches_serial():
     smiles = ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "C1CC2CC1C2N", "OC1COC(O)C1O"] * 90
     mols = [Chem.MolFromSmiles(s) for s in smiles] + [None]

@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
     )
     def optimize_command(
         model: str = typer.Argument(..., help="Shipped model name or checkpoint directory (needs an encoder)."),
-        reward: str = typer.Option(..., "--reward", "-r", help="Reward preset (qed, logp, sa, druglike) or TOML file."),
+        reward: str = typer.Option(..., "--reward", "-r", help="Reward preset (qed, qed-clean, logp, sa, druglike) or TOML file."),
         out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
         data: str = typer.Option("qm9", help="Data set whose best training molecules start the pool."),
         rounds: int = typer.Option(_DEFAULTS.rounds, help="Search rounds."),

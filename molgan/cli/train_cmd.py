@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         lr: Optional[float] = typer.Option(None, help="Learning rate of generator and critic."),
         n_critic: Optional[int] = typer.Option(None, help="Critic steps per generator step."),
         loss: Optional[str] = typer.Option(None, help="wgan (WGAN-GP) or bce (non-saturating GAN)."),
-        reward: Optional[str] = typer.Option(None, help="Reward preset (qed, logp, sa, druglike) or TOML file."),
+        reward: Optional[str] = typer.Option(None, help="Reward preset (qed, qed-clean, logp, sa, druglike) or TOML file."),
         rl_lambda: Optional[float] = typer.Option(None, "--lambda", help="MolGAN lambda: 1 pure GAN, 0 pure RL."),
         rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
         init: Optional[str] = typer.Option(None, help="Start from a model's weights (name or directory)."),

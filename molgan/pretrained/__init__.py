@@ -10,7 +10,7 @@ from molgan.errors import InputError
 #: Shipped model names and what they are.
 SHIPPED = {
     "qm9": "QM9 (<= 9 heavy atoms C, N, O, F), unconditional",
-    "qm9-qed": "QM9, fine-tuned with the `qed` reward (drug-likeness)",
+    "qm9-qed": "QM9, fine-tuned with the `qed` reward (drug-likeness), noise from a QED-guided latent search",
 }
 
 

@@ -43,7 +43,7 @@ from molgan.scoring.reward import Reward, Term
 from molgan.scoring.transforms import TRANSFORMS
 
 #: Rewards shipped with molgan, loadable by name (``molgan score --reward druglike``).
-PRESETS = ("qed", "logp", "sa", "druglike")
+PRESETS = ("qed", "qed-clean", "logp", "sa", "druglike")
 
 _TOP_KEYS = ("aggregation", "invalid_score", "description", "component")
 _COMPONENT_KEYS = ("name", "label", "weight", "params", "transform")
