@@ -231,6 +231,7 @@ def optimize(
     state_file = out_dir / STATE_FILE
     if resume and state_file.exists():
         pool, seen, done, seconds = _load_state(state_file, cfg, rng)
+        _truncate_log(out_dir / LOG_FILE, done)  # rounds logged after the last saved state are run again
     else:
         encoder = build_encoder(checkpoint.config.model, vocab)
         checkpoint.load_into("encoder", encoder)
@@ -296,6 +297,16 @@ def _write_log(path: Path, row: dict | None) -> None:
         return
     with path.open("a") as handle:
         handle.write(",".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in columns) + "\n")
+
+
+def _truncate_log(path: Path, done: int) -> None:
+    """Keep the header and the first ``done`` rounds of ``search.csv``."""
+    if not path.exists():
+        _write_log(path, None)
+        return
+    lines = path.read_text().splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= done]
+    path.write_text("".join(kept))
 
 
 def _save_state(path: Path, pool: CodePool, seen: set[str], done: int, seconds: float, rng: torch.Generator) -> None:

@@ -105,6 +105,8 @@ def test_killed_search_resumes_to_the_same_pool(trained, tmp_path):
     reward = load_reward("qed")
     optimize(model_dir, reward, tmp_path / "whole", SearchConfig(**SEARCH), data=str(data))
     optimize(model_dir, reward, tmp_path / "cut", SearchConfig(**{**SEARCH, "rounds": 1}), data=str(data))
+    with open(tmp_path / "cut" / "search.csv", "a") as handle:  # a round logged after the last saved state
+        handle.write("2,0.5,1,1,0.5,0.5,1.0\n")
     optimize(model_dir, reward, tmp_path / "cut", SearchConfig(**SEARCH), data=str(data), resume=True)
     assert _pool_rows(tmp_path / "cut" / "pool.csv") == _pool_rows(tmp_path / "whole" / "pool.csv")
     with open(tmp_path / "cut" / "search.csv") as handle:
