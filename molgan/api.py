@@ -147,7 +147,7 @@ def optimize(
 ) -> LatentSearchResult:
     """Steer ``model`` towards a reward (preset or TOML file) by reward-guided latent search.
 
-    Writes ``out/model`` (the same weights, noise drawn from the codes of the best molecules found:
+    Writes ``out/model`` (the same weights, noise drawn around the polished codes of the best molecules found:
     ``molgan.load(out / "model")``), ``out/pool.csv`` and ``out/search.csv``. ``settings`` are fields
     of :class:`molgan.latent_search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
     ``resume=True`` continues a killed search from its last saved round.
@@ -156,6 +156,8 @@ def optimize(
     from molgan.latent_search import optimize as _optimize
     from molgan.scoring import load_reward
 
+    if n_jobs == 0 or n_jobs < -1:
+        raise InputError(f"--jobs must be a positive number or -1 (one per CPU), got {n_jobs}")
     unknown = sorted(set(settings) - set(SearchConfig.__dataclass_fields__))
     if unknown:
         raise InputError(f"unknown search setting {unknown[0]!r}; known: {', '.join(SearchConfig.__dataclass_fields__)}")

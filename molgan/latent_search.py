@@ -8,9 +8,9 @@ each with the noise vector that produced it (decoding that vector gives the mole
 search ends with a polish: each code is moved to the mean of the noise around it that decodes to the
 same molecule (away from the edges of its region), and the ``prior_size`` codes whose neighbourhood
 scores best on average (the reward a sample drawn there is expected to get) make the noise prior of
-the result, a kernel density of width ``bandwidth``: the same generator and encoder, new noise. This is latent-space optimisation in the spirit of
-Gomez-Bombarelli et al. (2018), with an evolutionary search (keep the best, perturb them) instead
-of a surrogate model.
+the result, a kernel density of width ``bandwidth``: the same generator and encoder, new noise.
+This is latent-space optimisation in the spirit of Gomez-Bombarelli et al. (2018), with an
+evolutionary search (keep the best, perturb them) instead of a surrogate model.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -28,6 +29,10 @@ from torch import Tensor
 
 from molgan.errors import InputError
 from molgan.vocab import Vocabulary
+
+if TYPE_CHECKING:  # pragma: no cover
+    from molgan.checkpoint import Checkpoint
+    from molgan.datasets import MolDataset
 
 #: Files written beside the searched model.
 MODEL_DIR = "model"
@@ -40,7 +45,7 @@ STATE_FILE = "search_state.safetensors"
 class SearchConfig:
     """Settings of :func:`optimize` (the defaults made the shipped ``qm9-qed`` prior)."""
 
-    pool_size: int = 30000  #: distinct molecules kept (and codes in the final prior)
+    pool_size: int = 30000  #: distinct molecules kept while searching
     rounds: int = 300  #: search rounds
     samples: int = 50000  #: noise vectors decoded per round
     search_scale: float = 0.35  #: width of the noise drawn around a parent's code while searching
@@ -57,9 +62,10 @@ class SearchConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise InputError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        for name in ("search_scale", "bandwidth"):
-            if not getattr(self, name) > 0:
-                raise InputError(f"{name.replace('_', '-')} must be positive, got {getattr(self, name)!r}")
+        for name in ("search_scale", "bandwidth", "parent_share"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < float("inf")):
+                raise InputError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
         if isinstance(self.polish_rounds, bool) or not isinstance(self.polish_rounds, int) or self.polish_rounds < 0:
             raise InputError(f"polish-rounds must be a non-negative integer, got {self.polish_rounds!r}")
         if not 0 < self.parent_share <= 1:
@@ -79,9 +85,14 @@ class CodePool:
         return len(self.smiles)
 
     def add(self, smiles: Sequence[str], scores: np.ndarray, codes: Tensor) -> int:
-        """Offer distinct new molecules with finite scores and their codes; returns how many joined."""
+        """Offer molecules with their scores and codes; new ones with finite scores may join (the first
+        of repeats). Returns how many joined."""
         known = set(self.smiles)
-        keep = [i for i, s in enumerate(smiles) if s not in known and np.isfinite(scores[i])]
+        first: dict[str, int] = {}
+        for i, s in enumerate(smiles):
+            if s not in known and s not in first and np.isfinite(scores[i]):
+                first[s] = i
+        keep = list(first.values())
         if not keep:
             return 0
         all_smiles = self.smiles + [smiles[i] for i in keep]
@@ -101,6 +112,8 @@ class CodePool:
 
 @dataclass
 class SearchResult:
+    """What :func:`optimize` did: rounds, seconds (search and polish), the pool and the prior it kept."""
+
     out_dir: Path
     rounds: int
     seconds: float
@@ -137,7 +150,8 @@ def score_smiles(reward: Callable, smiles: Sequence[str], jobs: int) -> np.ndarr
     return np.asarray(reward(mols), dtype=np.float64)
 
 
-def initial_pool(generator, encoder, data, reward: Callable, cfg: SearchConfig, jobs: int) -> CodePool:
+def initial_pool(generator: torch.nn.Module, encoder: torch.nn.Module, data: MolDataset, reward: Callable,
+                 cfg: SearchConfig, jobs: int) -> CodePool:
     """The best ``pool_size`` training molecules of ``data`` whose codes decode back to themselves."""
     from molgan.latent_codes import encode_codes
 
@@ -155,7 +169,7 @@ def initial_pool(generator, encoder, data, reward: Callable, cfg: SearchConfig, 
     return pool
 
 
-def search_round(generator, pool: CodePool, reward: Callable, vocab: Vocabulary, cfg: SearchConfig,
+def search_round(generator: torch.nn.Module, pool: CodePool, reward: Callable, vocab: Vocabulary, cfg: SearchConfig,
                  rng: torch.Generator, seen: set[str], jobs: int) -> dict[str, float]:
     """One round: decode noise around the best codes, score what is new, offer it to the pool."""
     parents = pool.parents(cfg.samples, cfg.parent_share, rng)
@@ -174,28 +188,30 @@ def search_round(generator, pool: CodePool, reward: Callable, vocab: Vocabulary,
             "pool_mean": float(pool.scores.mean()), "pool_min": float(pool.scores.min())}
 
 
-def polish(generator, pool: CodePool, reward: Callable, vocab: Vocabulary, cfg: SearchConfig,
+def polish(generator: torch.nn.Module, pool: CodePool, reward: Callable, vocab: Vocabulary, cfg: SearchConfig,
            rng: torch.Generator, jobs: int) -> tuple[Tensor, np.ndarray]:
-    """Re-centred codes ``[K, Z]`` and the mean reward of samples around each (width ``bandwidth``).
+    """Re-centred codes ``[K, Z]`` and the mean reward of samples drawn around each (width ``bandwidth``).
 
-    Each pass draws ``polish_samples`` noise vectors around every code, scores what they decode to
-    (invalid: 0) and moves the code to the mean of itself and the draws that gave its own molecule.
+    Each of ``polish_rounds`` passes draws ``polish_samples`` noise vectors around every code and
+    moves the code to the mean of itself and the draws that decode to its own molecule; a last pass
+    at the final positions scores what draws decode to (invalid or non-finite: 0).
     """
     codes = pool.codes.clone()
-    expected = pool.scores.copy()
     known = dict(zip(pool.smiles, pool.scores))
     m = cfg.polish_samples
-    for _ in range(cfg.polish_rounds):
+    for last in [False] * cfg.polish_rounds + [True]:
         z = codes.repeat_interleave(m, 0) + cfg.bandwidth * torch.randn(len(codes) * m, codes.shape[1], generator=rng)
         decoded = decode_smiles(generator, z, vocab)
-        new = sorted({s for s in decoded if s is not None and s not in known})
-        if new:
-            known.update(zip(new, np.nan_to_num(score_smiles(reward, new, jobs), nan=0.0)))
-        rewards = np.array([known[s] if s is not None else 0.0 for s in decoded]).reshape(len(codes), m)
-        expected = rewards.mean(axis=1)
-        same = torch.tensor([s == pool.smiles[i // m] for i, s in enumerate(decoded)]).reshape(len(codes), m, 1).float()
+        if last:
+            new = sorted({s for s in decoded if s is not None and s not in known})
+            if new:
+                scores = score_smiles(reward, new, jobs)
+                known.update(zip(new, np.where(np.isfinite(scores), scores, 0.0)))
+            rewards = np.array([known[s] if s is not None else 0.0 for s in decoded]).reshape(len(codes), m)
+            return codes, rewards.mean(axis=1)
+        same = torch.tensor([s == pool.smiles[i // m] for i, s in enumerate(decoded)]).reshape(len(codes), m, 1)
         codes = (codes + (z.reshape(len(codes), m, -1) * same).sum(1)) / (1 + same.sum(1))
-    return codes, expected
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def optimize(
@@ -212,10 +228,13 @@ def optimize(
     reward_name: str | None = None,
 ) -> SearchResult:
     """Search ``model``'s latent space for molecules ``reward`` likes; writes ``out_dir/model``
-    (the model with a kernel prior over the pool's codes), ``pool.csv`` and ``search.csv``."""
+    (the model with a kernel prior over the polished codes), ``pool.csv`` and ``search.csv``.
+
+    ``resume=True`` continues from the last saved state in ``out_dir`` (same model and search
+    settings; ``rounds`` and the polish / prior settings may change).
+    """
     from molgan.checkpoint import load_checkpoint
-    from molgan.datasets import load_dataset
-    from molgan.modules import build_encoder, build_generator
+    from molgan.modules import build_generator
     from molgan.pretrained import resolve_model
 
     checkpoint = load_checkpoint(resolve_model(model))
@@ -229,53 +248,67 @@ def optimize(
     generator.eval()
     rng = torch.Generator().manual_seed(cfg.seed)
     state_file = out_dir / STATE_FILE
+    identity = {"model": str(model), "data": data, **_search_settings(cfg)}
     if resume and state_file.exists():
-        pool, seen, done, seconds = _load_state(state_file, cfg, rng)
+        pool, seen, done, seconds = _load_state(state_file, cfg, rng, identity)
         _truncate_log(out_dir / LOG_FILE, done)  # rounds logged after the last saved state are run again
     else:
-        encoder = build_encoder(checkpoint.config.model, vocab)
-        checkpoint.load_into("encoder", encoder)
-        dataset = load_dataset(data, vocab=vocab)
-        pool = initial_pool(generator, encoder, dataset, reward, cfg, jobs)
-        if len(pool) == 0:
-            raise InputError(f"no {data} training molecule has a finite reward that the model reproduces")
+        state_file.unlink(missing_ok=True)  # a fresh search never resumes an older one's state
+        pool = _start_pool(checkpoint, generator, reward, cfg, data, jobs)
         seen, done, seconds = set(pool.smiles), 0, 0.0
         _write_log(out_dir / LOG_FILE, None)
     started = time.monotonic() - seconds
     for round_ in range(done, cfg.rounds):
         row = search_round(generator, pool, reward, vocab, cfg, rng, seen, jobs)
-        seconds = time.monotonic() - started
-        _write_log(out_dir / LOG_FILE, {"round": round_ + 1, **row, "seconds": round(seconds, 1)})
+        _write_log(out_dir / LOG_FILE, {"round": round_ + 1, **row, "seconds": round(time.monotonic() - started, 1)})
         if (round_ + 1) % cfg.checkpoint_every == 0 or round_ + 1 == cfg.rounds:
-            _save_state(state_file, pool, seen, round_ + 1, seconds, rng)
+            _save_state(state_file, pool, seen, round_ + 1, time.monotonic() - started, rng, identity)
         if progress is not None:
             progress(round_ + 1, cfg.rounds, row)
     codes, expected = polish(generator, pool, reward, vocab, cfg, rng, jobs)
     chosen = np.argsort(-expected, kind="stable")[: cfg.prior_size]
-    prior_codes = codes[torch.from_numpy(chosen)]
-    _save_model(checkpoint, pool, prior_codes, float(expected[chosen].mean()), cfg, out_dir / MODEL_DIR, command,
-                reward_name, data)
+    expected_reward = float(expected[chosen].mean())
+    _save_model(checkpoint, codes[torch.from_numpy(chosen)], cfg, out_dir / MODEL_DIR,
+                {**identity, "reward": reward_name, "command": command, "pool_mean": float(pool.scores.mean()),
+                 "pool_min": float(pool.scores.min()), "expected_reward": expected_reward})
     _write_pool_csv(out_dir / POOL_FILE, pool, expected, chosen)
-    return SearchResult(out_dir, cfg.rounds, seconds, len(pool), float(pool.scores.mean()), float(pool.scores.min()),
-                        len(chosen), float(expected[chosen].mean()))
+    return SearchResult(out_dir, cfg.rounds, time.monotonic() - started, len(pool), float(pool.scores.mean()),
+                        float(pool.scores.min()), len(chosen), expected_reward)
 
 
-def _save_model(checkpoint, pool: CodePool, codes: Tensor, expected: float, cfg: SearchConfig, path: Path, command,
-                reward_name, data) -> None:
+def _start_pool(checkpoint: Checkpoint, generator: torch.nn.Module, reward: Callable, cfg: SearchConfig, data: str,
+                jobs: int) -> CodePool:
+    from molgan.datasets import load_dataset
+    from molgan.modules import build_encoder
+
+    encoder = build_encoder(checkpoint.config.model, checkpoint.vocab)
+    checkpoint.load_into("encoder", encoder)
+    pool = initial_pool(generator, encoder, load_dataset(data, vocab=checkpoint.vocab), reward, cfg, jobs)
+    if len(pool) == 0:
+        raise InputError(f"no {data} training molecule has a finite reward that the model reproduces")
+    return pool
+
+
+def _search_settings(cfg: SearchConfig) -> dict:
+    """The settings a resumed search must share with the one it continues."""
+    return {k: getattr(cfg, k) for k in ("pool_size", "samples", "search_scale", "parent_share", "seed")}
+
+
+def _save_model(checkpoint: Checkpoint, codes: Tensor, cfg: SearchConfig, path: Path, search: dict) -> None:
+    """The input checkpoint with a kernel prior over ``codes``; its training metrics move to ``base_metrics``."""
     from molgan.checkpoint import save_checkpoint
     from molgan.model import _StateHolder
     from molgan.nn.latent_prior import KernelDensityPrior
 
-    modules = {name: _StateHolder(checkpoint.state_dict(name)) for name in checkpoint.meta.get("modules", []) if name != "prior"}
+    names = [name for name in checkpoint.meta.get("modules", []) if name != "prior"]
+    modules = {name: _StateHolder(checkpoint.state_dict(name)) for name in names}
     modules["prior"] = KernelDensityPrior(codes, cfg.bandwidth)
     extra = checkpoint.extra | {
-        "prior": {"kind": "latent-search", "base": str(checkpoint.path), "data": data, "reward": reward_name,
-                  **asdict(cfg), "pool_mean": float(pool.scores.mean()), "pool_min": float(pool.scores.min()),
-                  "expected_reward": expected},
-        **({"search_command": command} if command else {}),
+        "prior": {"kind": "latent-search", **asdict(cfg), **search},
+        "base_metrics": checkpoint.metrics,
     }
     save_checkpoint(path, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules,
-                    step=checkpoint.step, metrics=checkpoint.metrics, extra=extra)
+                    step=checkpoint.step, metrics={}, extra=extra)
 
 
 def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np.ndarray) -> None:
@@ -289,44 +322,68 @@ def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np
         tmp.write_text("smiles,score,expected_score,in_prior\n" + rows)
 
 
+LOG_COLUMNS = ("round", "valid", "new", "joined", "pool_mean", "pool_min", "seconds")
+
+
 def _write_log(path: Path, row: dict | None) -> None:
     """Start ``search.csv`` (``row=None``) or append one round to it."""
-    columns = ("round", "valid", "new", "joined", "pool_mean", "pool_min", "seconds")
     if row is None:
-        path.write_text(",".join(columns) + "\n")
+        path.write_text(",".join(LOG_COLUMNS) + "\n")
         return
     with path.open("a") as handle:
-        handle.write(",".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in columns) + "\n")
+        handle.write(",".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in LOG_COLUMNS) + "\n")
 
 
 def _truncate_log(path: Path, done: int) -> None:
-    """Keep the header and the first ``done`` rounds of ``search.csv``."""
-    if not path.exists():
-        _write_log(path, None)
-        return
-    lines = path.read_text().splitlines(keepends=True)
-    kept = lines[:1] + [line for line in lines[1:] if line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= done]
-    path.write_text("".join(kept))
+    """Keep the header and the first ``done`` rounds of ``search.csv`` (rewritten atomically)."""
+    from molgan.writers import atomic_path
+
+    lines = path.read_text().splitlines(keepends=True)[1:] if path.exists() else []
+    kept = [line for line in lines if line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= done]
+    with atomic_path(path, force=True) as tmp:
+        tmp.write_text(",".join(LOG_COLUMNS) + "\n" + "".join(kept))
 
 
-def _save_state(path: Path, pool: CodePool, seen: set[str], done: int, seconds: float, rng: torch.Generator) -> None:
-    """The whole search state in one safetensors file, written atomically (tensors + JSON metadata)."""
+def _save_state(path: Path, pool: CodePool, seen: set[str], done: int, seconds: float, rng: torch.Generator,
+                identity: dict) -> None:
+    """The whole search state in one safetensors file, written atomically (SMILES as UTF-8 bytes)."""
     from safetensors.torch import save_file
 
+    def text(lines: Sequence[str]) -> Tensor:
+        return torch.frombuffer(bytearray("\n".join(lines).encode()), dtype=torch.uint8)
+
+    tensors = {"codes": pool.codes.contiguous(), "scores": torch.from_numpy(pool.scores.copy()),
+               "rng": rng.get_state(), "smiles": text(pool.smiles), "seen": text(sorted(seen))}
+    meta = {"round": str(done), "seconds": repr(seconds), "identity": json.dumps(identity, sort_keys=True)}
     tmp = path.with_name(f".{path.name}.tmp")
-    meta = {"round": str(done), "seconds": repr(seconds), "smiles": json.dumps(pool.smiles), "seen": json.dumps(sorted(seen))}
-    save_file({"codes": pool.codes.contiguous(), "scores": torch.from_numpy(pool.scores.copy()),
-               "rng": rng.get_state()}, str(tmp), metadata=meta)
+    save_file(tensors, str(tmp), metadata=meta)
     os.replace(tmp, path)
 
 
-def _load_state(path: Path, cfg: SearchConfig, rng: torch.Generator) -> tuple[CodePool, set[str], int, float]:
+def _load_state(path: Path, cfg: SearchConfig, rng: torch.Generator, identity: dict) -> tuple[CodePool, set[str], int, float]:
+    """Pool, seen SMILES, rounds done and seconds of a saved search; ``InputError`` if it cannot continue."""
     from safetensors import safe_open
 
-    with safe_open(str(path), "pt") as handle:
-        meta = handle.metadata()
-        codes, scores, rng_state = (handle.get_tensor(k) for k in ("codes", "scores", "rng"))
+    def lines(tensor: Tensor) -> list[str]:
+        text = bytes(tensor.numpy()).decode()
+        return text.split("\n") if text else []
+
+    try:
+        with safe_open(str(path), "pt") as handle:
+            meta = handle.metadata() or {}
+            codes, scores, rng_state = (handle.get_tensor(k) for k in ("codes", "scores", "rng"))
+            smiles, seen = lines(handle.get_tensor("smiles")), set(lines(handle.get_tensor("seen")))
+        saved = json.loads(meta["identity"])
+        done, seconds = int(meta["round"]), float(meta["seconds"])
+    except Exception as exc:  # a damaged or foreign file: say so in one line
+        raise InputError(f"cannot resume from {path}: {type(exc).__name__}: {exc}") from None
+    changed = sorted(k for k in identity if saved.get(k) != identity[k])
+    if changed:
+        raise InputError(
+            f"cannot resume {path.parent}: it was searched with other settings ({', '.join(changed)}); "
+            "use the same ones, or a new --out"
+        )
     pool = CodePool(cfg.pool_size, codes.shape[1])
-    pool.add(json.loads(meta["smiles"]), scores.numpy(), codes)
+    pool.add(smiles, scores.numpy(), codes)
     rng.set_state(rng_state)
-    return pool, set(json.loads(meta["seen"])), int(meta["round"]), float(meta["seconds"])
+    return pool, seen, done, seconds

@@ -100,17 +100,67 @@ def test_search_beats_its_starting_pool(trained, tmp_path):
     assert longer.pool_mean > start.pool_mean
 
 
-def test_killed_search_resumes_to_the_same_pool(trained, tmp_path):
+def test_killed_search_resumes_to_the_same_model(trained, tmp_path, monkeypatch):
+    import molgan.latent_search as latent_search
+    from molgan.checkpoint import load_checkpoint
+
     model_dir, data = trained
     reward = load_reward("qed")
-    optimize(model_dir, reward, tmp_path / "whole", SearchConfig(**SEARCH), data=str(data))
-    optimize(model_dir, reward, tmp_path / "cut", SearchConfig(**{**SEARCH, "rounds": 1}), data=str(data))
-    with open(tmp_path / "cut" / "search.csv", "a") as handle:  # a round logged after the last saved state
-        handle.write("2,0.5,1,1,0.5,0.5,1.0\n")
-    optimize(model_dir, reward, tmp_path / "cut", SearchConfig(**SEARCH), data=str(data), resume=True)
+    cfg = SearchConfig(**{**SEARCH, "rounds": 5, "checkpoint_every": 2})
+    optimize(model_dir, reward, tmp_path / "whole", cfg, data=str(data))
+    real_round, calls = latent_search.search_round, []
+
+    def killed_in_round_4(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_round(*args, **kwargs)
+
+    monkeypatch.setattr(latent_search, "search_round", killed_in_round_4)
+    with pytest.raises(KeyboardInterrupt):
+        optimize(model_dir, reward, tmp_path / "cut", cfg, data=str(data))
+    monkeypatch.setattr(latent_search, "search_round", real_round)
+    with open(tmp_path / "cut" / "search.csv") as handle:  # round 3 was logged, the state holds round 2
+        assert [int(r["round"]) for r in csv.DictReader(handle)] == [1, 2, 3]
+    optimize(model_dir, reward, tmp_path / "cut", cfg, data=str(data), resume=True)
     assert _pool_rows(tmp_path / "cut" / "pool.csv") == _pool_rows(tmp_path / "whole" / "pool.csv")
     with open(tmp_path / "cut" / "search.csv") as handle:
-        assert [int(r["round"]) for r in csv.DictReader(handle)] == [1, 2, 3]
+        assert [int(r["round"]) for r in csv.DictReader(handle)] == [1, 2, 3, 4, 5]
+    codes = [load_checkpoint(tmp_path / run / "model").state_dict("prior")["codes"] for run in ("whole", "cut")]
+    assert torch.equal(codes[0], codes[1])
+
+
+def test_resume_refuses_other_settings_and_a_fresh_run_ignores_old_state(trained, tmp_path):
+    model_dir, data = trained
+    reward = load_reward("qed")
+    optimize(model_dir, reward, tmp_path / "s", SearchConfig(**SEARCH), data=str(data))
+    with pytest.raises(InputError, match="other settings \\(samples\\)"):
+        optimize(model_dir, reward, tmp_path / "s", SearchConfig(**{**SEARCH, "samples": 100}), data=str(data),
+                 resume=True)
+    (tmp_path / "s" / "search_state.safetensors").write_bytes(b"not a state file")
+    with pytest.raises(InputError, match="cannot resume"):
+        optimize(model_dir, reward, tmp_path / "s", SearchConfig(**SEARCH), data=str(data), resume=True)
+    fresh = optimize(model_dir, reward, tmp_path / "s", SearchConfig(**SEARCH), data=str(data))  # not resumed
+    assert fresh.pool_size > 0
+
+
+def test_non_finite_rewards_never_enter_the_pool(trained, tmp_path):
+    from rdkit.Chem.QED import qed
+
+    model_dir, data = trained
+
+    def odd_reward(mols):  # NaN for molecules with an oxygen, inf for those with a nitrogen, QED otherwise
+        return np.array([np.nan if m.HasSubstructMatch(OXYGEN) else np.inf if m.HasSubstructMatch(NITROGEN) else qed(m)
+                         for m in mols])
+
+    from rdkit import Chem
+
+    OXYGEN, NITROGEN = Chem.MolFromSmarts("[#8]"), Chem.MolFromSmarts("[#7]")
+    result = optimize(model_dir, odd_reward, tmp_path / "s", SearchConfig(**SEARCH), data=str(data))
+    rows = _pool_rows(tmp_path / "s" / "pool.csv")
+    assert len(rows) == result.pool_size > 0
+    assert all(not set(s) & set("OoNn") for s, _ in rows)
+    assert np.isfinite(result.expected_reward)
 
 
 def test_searched_model_samples_near_its_pool(trained, tmp_path):
@@ -123,7 +173,9 @@ def test_searched_model_samples_near_its_pool(trained, tmp_path):
     assert np.mean([s in pool for s in smiles]) > 0.5
 
 
-def test_cli_optimize_and_its_errors(trained, tmp_path):
+def test_cli_optimize_and_its_errors(trained, tmp_path, monkeypatch, capsys):
+    from molgan.cli.main import run
+
     model_dir, data = trained
     runner = CliRunner()
     args = ["optimize", str(model_dir), "--reward", "qed", "--out", str(tmp_path / "s"), "--data", str(data),
@@ -135,12 +187,17 @@ def test_cli_optimize_and_its_errors(trained, tmp_path):
     for bad, message in (
         (["--reward", "nosuchreward"], "no reward preset"),
         (["--rounds", "0"], "rounds must be a positive integer"),
-        (["--bandwidth", "-1"], "bandwidth must be positive"),
+        (["--bandwidth", "-1"], "bandwidth must be a positive number"),
         (["--polish-rounds", "-1"], "polish-rounds must be a non-negative integer"),
+        (["--jobs", "0"], "--jobs must be a positive number or -1"),
     ):
-        result = runner.invoke(app, args[:2] + bad + args[4:] if bad[0] == "--reward" else args + bad)
-        assert result.exit_code != 0
-        assert message in str(result.exception) + result.output
+        argv = args[:2] + bad + args[4:] if bad[0] == "--reward" else args + bad
+        monkeypatch.setattr("sys.argv", ["molgan", *argv])
+        with pytest.raises(SystemExit) as exit_info:
+            run()
+        err = capsys.readouterr().err
+        assert exit_info.value.code != 0
+        assert err.startswith("error: ") and message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_optimize_needs_an_encoder(tmp_path):

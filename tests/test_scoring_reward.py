@@ -184,10 +184,10 @@ def test_druglike_zero_for_an_alert():
 def test_qed_clean_is_qed_for_clean_molecules_and_zero_for_charges_and_hetero_fluorine():
     from rdkit.Chem.QED import qed
 
-    smiles = ["CCO", "CC(=O)Nc1ccc(O)cc1", "NC[N-]c1cnc2nc1-2", "C[NH3+]", "Cc1cc[nH]n1F", "CCOF", "CCOOC"]
+    smiles = ["CCO", "CC(=O)Nc1ccc(O)cc1", "NC[N-]c1cnc2nc1-2", "C[NH3+]", "CC[N+2]", "Cc1cc[nH]n1F", "CCOF", "CCOOC"]
     mols = [Chem.MolFromSmiles(s) for s in smiles]
     totals = load_reward("qed-clean")(mols)
-    expected = [qed(m) ** (1 / 1.001) for m in mols[:2]] + [0.0] * 5
+    expected = [qed(m) ** (1 / 1.001) for m in mols[:2]] + [0.0] * 6
     assert totals == pytest.approx(expected, abs=1e-9)
     assert totals[:2] == pytest.approx([qed(m) for m in mols[:2]], abs=2e-3)
 

@@ -20,13 +20,15 @@ from collections.abc import Sequence
 import numpy as np
 from rdkit import Chem
 
-CHARGED = Chem.MolFromSmarts("[+,-]")
+CHARGED = Chem.MolFromSmarts("[!+0]")
 HETERO_F = Chem.MolFromSmarts("[#7,#8]-[#9]")
 
 
 def chemistry(smiles: Sequence[str]) -> tuple[float, float]:
     """Shares of molecules with a formal charge, and with an N-F or O-F bond."""
-    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    mols = [m for m in (Chem.MolFromSmiles(s) for s in smiles) if m is not None]
+    if not mols:
+        return float("nan"), float("nan")
     charged = np.mean([m.HasSubstructMatch(CHARGED) for m in mols])
     hetero_f = np.mean([m.HasSubstructMatch(HETERO_F) for m in mols])
     return float(charged), float(hetero_f)
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     def row(label: str, raw: list[str | None]) -> None:
         valid = [s for s in raw if s]
         distinct = sorted(set(valid))
+        if not distinct:
+            print(f"{label:<22} no valid molecule in {len(raw)} samples", flush=True)
+            return
         qed = float(np.mean(qed_of([Chem.MolFromSmiles(s) for s in distinct])))
         charged, hetero_f = chemistry(distinct)
         share = f"{100 * len(set(distinct) & library) / len(distinct):>10.1f}" if library is not None else f"{'-':>10}"

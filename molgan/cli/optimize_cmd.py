@@ -27,9 +27,10 @@ def register(app: typer.Typer) -> None:
     @app.command(
         "optimize",
         help="Steer a trained model towards a reward without retraining: search its latent space for the best "
-        "molecules (a pool of the best distinct ones, each round perturbing the codes of the best share) and "
-        "write OUT/model, the same model whose noise is drawn around the pool's codes, with OUT/pool.csv "
-        "(the molecules found, best first) and OUT/search.csv (one row per round)." + "\n" + EXAMPLES,
+        "molecules (a pool of the best distinct ones, each round perturbing the codes of the best share), polish "
+        "their codes, and write OUT/model, the same model whose noise is drawn around the --prior-size codes "
+        "whose neighbourhood scores best, with OUT/pool.csv (the molecules found, best first) and "
+        "OUT/search.csv (one row per round)." + "\n" + EXAMPLES,
     )
     def optimize_command(
         model: str = typer.Argument(..., help="Shipped model name or checkpoint directory (needs an encoder)."),
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
         data: str = typer.Option("qm9", help="Data set whose best training molecules start the pool."),
         rounds: int = typer.Option(_DEFAULTS.rounds, help="Search rounds."),
         samples: int = typer.Option(_DEFAULTS.samples, help="Noise vectors decoded per round."),
-        pool_size: int = typer.Option(_DEFAULTS.pool_size, help="Distinct molecules kept (codes in the final prior)."),
+        pool_size: int = typer.Option(_DEFAULTS.pool_size, help="Distinct molecules kept while searching."),
         search_scale: float = typer.Option(_DEFAULTS.search_scale, help="Noise width around a parent while searching."),
         parent_share: float = typer.Option(_DEFAULTS.parent_share, help="Parents come from this best share of the pool."),
         bandwidth: float = typer.Option(_DEFAULTS.bandwidth, help="Noise width of the final model (sampling)."),
