@@ -189,6 +189,8 @@ def test_cli_optimize_and_its_errors(trained, tmp_path, monkeypatch, capsys):
         (["--rounds", "0"], "rounds must be a positive integer"),
         (["--bandwidth", "-1"], "bandwidth must be a positive number"),
         (["--polish-rounds", "-1"], "polish-rounds must be a non-negative integer"),
+        (["--polish-samples", "0"], "polish-samples must be a positive integer"),
+        (["--checkpoint-every", "0"], "checkpoint-every must be a positive integer"),
         (["--jobs", "0"], "--jobs must be a positive number or -1"),
     ):
         argv = args[:2] + bad + args[4:] if bad[0] == "--reward" else args + bad

@@ -47,6 +47,8 @@ def register(app: typer.Typer) -> None:
             _DEFAULTS.prior_size, help="Codes the final model keeps: those whose neighbourhood scores best."
         ),
         polish_rounds: int = typer.Option(_DEFAULTS.polish_rounds, help="Re-centring passes over the codes at the end."),
+        polish_samples: int = typer.Option(_DEFAULTS.polish_samples, help="Noise vectors per code and polish pass."),
+        checkpoint_every: int = typer.Option(_DEFAULTS.checkpoint_every, help="Rounds between saves of the search state."),
         seed: int = typer.Option(_DEFAULTS.seed, help="Random seed."),
         jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring molecules (-1: one per CPU)."),
         resume: bool = typer.Option(False, "--resume", help="Continue a killed search in OUT."),
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                 rounds=rounds, samples=samples, pool_size=pool_size, search_scale=search_scale,
                 parent_share=parent_share, bandwidth=bandwidth, prior_size=prior_size,
-                polish_rounds=polish_rounds, seed=seed,
+                polish_rounds=polish_rounds, polish_samples=polish_samples, checkpoint_every=checkpoint_every, seed=seed,
             )
         typer.echo(
             f"searched {result.rounds} rounds in {result.seconds / 60:.1f} min; pool of {result.pool_size} molecules, "
