@@ -62,7 +62,9 @@ class Model:
             "trained_steps": self.checkpoint.step,
             "training_seconds": round(float(self.checkpoint.extra.get("seconds", 0.0)), 1),
             "training_command": self.checkpoint.extra.get("command"),
-            "validation_metrics": self.checkpoint.metrics,
+            "validation_metrics": self.checkpoint.metrics or self.checkpoint.extra.get("base_metrics", {}),
+            **({"noise_search": _search_summary(self.checkpoint.extra["prior"])}
+               if self.checkpoint.extra.get("prior", {}).get("kind") == "latent-search" else {}),
             **card,
         }
 
@@ -140,6 +142,12 @@ class Model:
 
     def __repr__(self) -> str:
         return f"Model({str(self.path)!r}, data={self.config.train.data!r}, device={self.device})"
+
+
+def _search_summary(prior: dict[str, Any]) -> dict[str, Any]:
+    """What a ``molgan optimize`` run that made a model's noise prior did (for its card)."""
+    keys = ("reward", "rounds", "pool_size", "prior_size", "bandwidth", "pool_mean", "expected_reward")
+    return {k: prior[k] for k in keys if k in prior}
 
 
 def load(name_or_path: str | Path = "qm9", device: str = "cpu", noise_scale: float | None = None) -> Model:

@@ -169,8 +169,12 @@ def test_searched_model_samples_near_its_pool(trained, tmp_path):
     model_dir, data = trained
     molgan.optimize(model_dir, reward="qed", out=tmp_path / "s", data=str(data), **SEARCH)
     pool = {s for s, _ in _pool_rows(tmp_path / "s" / "pool.csv")}
-    smiles = molgan.load(tmp_path / "s" / "model").sample(200, seed=0)
+    model = molgan.load(tmp_path / "s" / "model")
+    smiles = model.sample(200, seed=0)
     assert np.mean([s in pool for s in smiles]) > 0.5
+    card = model.card()
+    assert card["noise_search"]["reward"] == "qed" and card["noise_search"]["prior_size"] == SEARCH["prior_size"]
+    assert card["validation_metrics"] == molgan.load(model_dir).checkpoint.metrics  # the base model's
 
 
 def test_cli_optimize_and_its_errors(trained, tmp_path, monkeypatch, capsys):
