@@ -296,19 +296,11 @@ def _search_settings(cfg: SearchConfig) -> dict:
 
 def _save_model(checkpoint: Checkpoint, codes: Tensor, cfg: SearchConfig, path: Path, search: dict) -> None:
     """The input checkpoint with a kernel prior over ``codes``; its training metrics move to ``base_metrics``."""
-    from molgan.checkpoint import save_checkpoint
-    from molgan.model import _StateHolder
+    from molgan.model import save_with_prior
     from molgan.nn.latent_prior import KernelDensityPrior
 
-    names = [name for name in checkpoint.meta.get("modules", []) if name != "prior"]
-    modules = {name: _StateHolder(checkpoint.state_dict(name)) for name in names}
-    modules["prior"] = KernelDensityPrior(codes, cfg.bandwidth)
-    extra = checkpoint.extra | {
-        "prior": {"kind": "latent-search", **asdict(cfg), **search},
-        "base_metrics": checkpoint.metrics,
-    }
-    save_checkpoint(path, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules,
-                    step=checkpoint.step, metrics={}, extra=extra)
+    extra = {"prior": {"kind": "latent-search", **asdict(cfg), **search}, "base_metrics": checkpoint.metrics}
+    save_with_prior(checkpoint, KernelDensityPrior(codes, cfg.bandwidth), path, extra=extra, metrics={})
 
 
 def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np.ndarray) -> None:

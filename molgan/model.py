@@ -188,7 +188,6 @@ def fit_noise_prior(
     ``kind="mixture"``: ``components`` Gaussians, widths times ``scale``. ``kind="kernel"``: a kernel
     density over the codes of ``components`` molecules with bandwidth ``scale``.
     """
-    from molgan.checkpoint import save_checkpoint
     from molgan.datasets import load_dataset
     from molgan.latent_codes import fit_code_prior
     from molgan.modules import build_encoder
@@ -209,16 +208,29 @@ def fit_noise_prior(
     prior = fit_code_prior(
         encoder, dataset.nodes[index], dataset.adj[index], vocab, kind=kind, size=components, scale=scale, seed=seed
     )
-    modules = {}
-    for name in checkpoint.meta.get("modules", []):
-        if name == "prior":
-            continue
-        modules[name] = _StateHolder(checkpoint.state_dict(name))
+    extra = {"prior": {"kind": kind, "data": data, "components": components, "scale": scale, "seed": seed}}
+    return save_with_prior(checkpoint, prior, path, extra=extra)
+
+
+def save_with_prior(
+    checkpoint: Checkpoint,
+    prior: torch.nn.Module,
+    path: str | Path,
+    *,
+    extra: dict[str, Any],
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``checkpoint`` to ``path`` (atomically) with ``prior`` as its noise prior; ``extra`` is merged
+    into its metadata, ``metrics`` replaces its metrics when given."""
+    from molgan.checkpoint import save_checkpoint
+
+    modules: dict[str, torch.nn.Module] = {
+        name: _StateHolder(checkpoint.state_dict(name)) for name in checkpoint.meta.get("modules", []) if name != "prior"
+    }
     modules["prior"] = prior
-    extra = checkpoint.extra | {"prior": {"kind": kind, "data": data, "components": components, "scale": scale, "seed": seed}}
-    save_checkpoint(path, config=checkpoint.config, vocab=vocab, modules=modules, step=checkpoint.step,
-                    metrics=checkpoint.metrics, extra=extra)
-    return path
+    return save_checkpoint(path, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules,
+                           step=checkpoint.step, metrics=checkpoint.metrics if metrics is None else metrics,
+                           extra=checkpoint.extra | extra)
 
 
 class _StateHolder(torch.nn.Module):
