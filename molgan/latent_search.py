@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from molgan.csv_log import append_row, truncate_rows
 from molgan.errors import InputError
 from molgan.vocab import Vocabulary
 
@@ -251,16 +252,17 @@ def optimize(
     identity = {"model": str(model), "data": data, **_search_settings(cfg)}
     if resume and state_file.exists():
         pool, seen, done, seconds = _load_state(state_file, cfg, rng, identity)
-        _truncate_log(out_dir / LOG_FILE, done)  # rounds logged after the last saved state are run again
+        truncate_rows(out_dir / LOG_FILE, LOG_COLUMNS, "round", done, line_end="\n")  # later rounds run again
     else:
         state_file.unlink(missing_ok=True)  # a fresh search never resumes an older one's state
         pool = _start_pool(checkpoint, generator, reward, cfg, data, jobs)
         seen, done, seconds = set(pool.smiles), 0, 0.0
-        _write_log(out_dir / LOG_FILE, None)
+        truncate_rows(out_dir / LOG_FILE, LOG_COLUMNS, "round", 0, line_end="\n")
     started = time.monotonic() - seconds
     for round_ in range(done, cfg.rounds):
         row = search_round(generator, pool, reward, vocab, cfg, rng, seen, jobs)
-        _write_log(out_dir / LOG_FILE, {"round": round_ + 1, **row, "seconds": round(time.monotonic() - started, 1)})
+        log_row = {"round": round_ + 1, **row, "seconds": round(time.monotonic() - started, 1)}
+        append_row(out_dir / LOG_FILE, LOG_COLUMNS, log_row, line_end="\n")
         if (round_ + 1) % cfg.checkpoint_every == 0 or round_ + 1 == cfg.rounds:
             _save_state(state_file, pool, seen, round_ + 1, time.monotonic() - started, rng, identity)
         if progress is not None:
@@ -315,25 +317,6 @@ def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np
 
 
 LOG_COLUMNS = ("round", "valid", "new", "joined", "pool_mean", "pool_min", "seconds")
-
-
-def _write_log(path: Path, row: dict | None) -> None:
-    """Start ``search.csv`` (``row=None``) or append one round to it."""
-    if row is None:
-        path.write_text(",".join(LOG_COLUMNS) + "\n")
-        return
-    with path.open("a") as handle:
-        handle.write(",".join(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in LOG_COLUMNS) + "\n")
-
-
-def _truncate_log(path: Path, done: int) -> None:
-    """Keep the header and the first ``done`` rounds of ``search.csv`` (rewritten atomically)."""
-    from molgan.writers import atomic_path
-
-    lines = path.read_text().splitlines(keepends=True)[1:] if path.exists() else []
-    kept = [line for line in lines if line.split(",", 1)[0].isdigit() and int(line.split(",", 1)[0]) <= done]
-    with atomic_path(path, force=True) as tmp:
-        tmp.write_text(",".join(LOG_COLUMNS) + "\n" + "".join(kept))
 
 
 def _save_state(path: Path, pool: CodePool, seen: set[str], done: int, seconds: float, rng: torch.Generator,

@@ -13,9 +13,7 @@ order, the noise and every optimizer moment are restored from ``last/``.
 
 from __future__ import annotations
 
-import csv
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
+from molgan.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError
 from molgan.elite import ElitePool
 from molgan.losses import max_valences
@@ -151,11 +150,11 @@ def train(
     recover_interrupted_save(out_dir / "last")
     if resume and (out_dir / "last").exists():
         _restore(state, out_dir / "last", config)
-        _truncate_metrics(out_dir / "metrics.csv", state.step)
+        truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", state.step)
     elif init_from is not None:
         _init_weights(state.modules, init_from)
     elif not resume:
-        _truncate_metrics(out_dir / "metrics.csv", 0)
+        truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", 0)
     valence_limits = max_valences(vocab).to(device)
     if cfg.elite_size > 0:
         if reward is None:
@@ -241,7 +240,7 @@ def train(
         state.seconds = time.monotonic() - started
         if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
             row = _evaluate(state, data, cfg, values, lr_scale, reward)
-            _append_metrics(out_dir / "metrics.csv", row)
+            append_row(out_dir / "metrics.csv", METRIC_COLUMNS, row)
             score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
             if score > state.best_score:
                 state.best_score = score
@@ -417,38 +416,6 @@ def _evaluate(
         pool_reward=float(state.pool.scores.mean()) if state.pool is not None and len(state.pool) else float("nan"),
     )
     return row
-
-
-def _append_metrics(path: Path, row: dict[str, Any]) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
-        if new:
-            writer.writeheader()
-        writer.writerow({k: _fmt(row.get(k)) for k in METRIC_COLUMNS})
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fmt(value: Any) -> Any:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    return value
-
-
-def _truncate_metrics(path: Path, step: int) -> None:
-    """Drop metric rows after ``step`` (they belong to work lost when a run was killed)."""
-    if not path.exists():
-        return
-    with open(path, newline="") as handle:
-        rows = [r for r in csv.DictReader(handle) if r.get("step") and int(float(r["step"])) <= step]
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=METRIC_COLUMNS)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: row.get(k, "") for k in METRIC_COLUMNS})
-    os.replace(tmp, path)
 
 
 def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, command: str | None, training_state: bool) -> None:
