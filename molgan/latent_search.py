@@ -129,15 +129,15 @@ RoundCallback = Callable[[int, int, dict[str, float]], None]
 
 
 @torch.no_grad()
-def decode_smiles(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, chunk: int = 8192) -> list[str | None]:
+def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, chunk: int = 8192) -> list[str | None]:
     """Canonical SMILES (or ``None``) of the argmax graphs the generator makes from noise ``z``."""
-    from molgan.graphs import decode_graphs, to_smiles
     from molgan.relax import hard_graphs
+    from molgan.sampling import decode_smiles
 
     out: list[str | None] = []
     for start in range(0, len(z), chunk):
         nodes, adj = hard_graphs(*generator(z[start : start + chunk]))
-        out += to_smiles(decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab))
+        out += decode_smiles(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     return out
 
 
@@ -163,7 +163,7 @@ def initial_pool(generator: torch.nn.Module, encoder: torch.nn.Module, data: Mol
     order = order[: cfg.pool_size]
     rows = index[order]
     codes = encode_codes(encoder, data.nodes[rows], data.adj[rows], data.vocab)
-    decoded = decode_smiles(generator, codes, data.vocab)
+    decoded = smiles_from_noise(generator, codes, data.vocab)
     faithful = [k for k, i in enumerate(order) if decoded[k] == smiles[i]]
     pool = CodePool(cfg.pool_size, codes.shape[1])
     pool.add([smiles[order[k]] for k in faithful], scores[[order[k] for k in faithful]], codes[faithful])
@@ -175,7 +175,7 @@ def search_round(generator: torch.nn.Module, pool: CodePool, reward: Callable, v
     """One round: decode noise around the best codes, score what is new, offer it to the pool."""
     parents = pool.parents(cfg.samples, cfg.parent_share, rng)
     z = parents + cfg.search_scale * torch.randn(parents.shape, generator=rng)
-    decoded = decode_smiles(generator, z, vocab)
+    decoded = smiles_from_noise(generator, z, vocab)
     first: dict[str, int] = {}
     for i, s in enumerate(decoded):
         if s is not None and s not in seen and s not in first:
@@ -202,7 +202,7 @@ def polish(generator: torch.nn.Module, pool: CodePool, reward: Callable, vocab: 
     m = cfg.polish_samples
     for last in [False] * cfg.polish_rounds + [True]:
         z = codes.repeat_interleave(m, 0) + cfg.bandwidth * torch.randn(len(codes) * m, codes.shape[1], generator=rng)
-        decoded = decode_smiles(generator, z, vocab)
+        decoded = smiles_from_noise(generator, z, vocab)
         if last:
             new = sorted({s for s in decoded if s is not None and s not in known})
             if new:

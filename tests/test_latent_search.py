@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from molgan.cli.main import app
 from molgan.errors import InputError
-from molgan.latent_search import CodePool, SearchConfig, decode_smiles, optimize
+from molgan.latent_search import CodePool, SearchConfig, optimize, smiles_from_noise
 from molgan.scoring import load_reward
 
 SEARCH = dict(rounds=3, samples=256, pool_size=12, search_scale=0.5, parent_share=0.5, bandwidth=0.1, checkpoint_every=1,
@@ -81,7 +81,7 @@ def test_search_finds_better_molecules_and_each_code_decodes_to_its_molecule(tra
     codes = checkpoint.state_dict("prior")["codes"].float()
     kept = _pool_rows(tmp_path / "s" / "pool.csv", kept_only=True)
     assert len(codes) == len(kept) == min(SEARCH["prior_size"], len(rows)) == result.prior_size
-    decoded = decode_smiles(generator, codes, checkpoint.vocab)
+    decoded = smiles_from_noise(generator, codes, checkpoint.vocab)
     assert np.mean([d in {s for s, _ in kept} for d in decoded]) >= 0.9  # codes are stored in float16
     # the reward of the pool is the reward RDKit gives those molecules
     from rdkit import Chem
@@ -236,7 +236,7 @@ def test_polish_moves_codes_into_their_molecules_regions(trained, tmp_path):
     def self_rate(codes):
         rng = torch.Generator().manual_seed(5)
         z = codes.repeat_interleave(64, 0) + cfg.bandwidth * torch.randn(len(codes) * 64, codes.shape[1], generator=rng)
-        decoded = decode_smiles(generator, z, checkpoint.vocab)
+        decoded = smiles_from_noise(generator, z, checkpoint.vocab)
         return np.mean([s == pool.smiles[i // 64] for i, s in enumerate(decoded)])
 
     codes, expected = polish(generator, pool, reward, checkpoint.vocab, cfg, torch.Generator().manual_seed(0), jobs=1)
