@@ -13,9 +13,8 @@
     molgan.write("hits.csv", hits.smiles, properties=["qed"])
     read = molgan.read("hits.csv")
 
-Every function is defined in :mod:`molgan.api`. ``molgan.screen``, ``molgan.draw`` and
-``molgan.properties`` are also the modules of those names (``molgan.draw.plot_training_curves``,
-``from molgan.screen import Batch``): calling the module calls the API function.
+Every function is defined in :mod:`molgan.api`; the package's modules follow the data flow
+(``chem`` -> ``data`` -> ``nn`` / ``latent`` -> ``training`` / ``sampling`` -> ``evaluation``).
 
 ``import molgan`` is light (RDKit and numpy); torch is imported on first use of a function that
 needs it (``molgan.load``, ``molgan.train``, ...), so worker processes that only decode molecules
@@ -24,8 +23,6 @@ stay small.
 
 from __future__ import annotations
 
-import importlib
-import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -48,35 +45,33 @@ __all__ = [
     "__version__",
 ]
 
-#: API names whose module is also a function: ``molgan.screen(...)`` and ``molgan.screen.Batch``.
-_CALLABLE_MODULES = ("draw", "properties", "screen")
-
-
-class _CallableModule(types.ModuleType):
-    """A submodule that is also the API function of the same name (see :mod:`molgan.api`)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from molgan import api
-
-        return getattr(api, self.__name__.rsplit(".", 1)[1])(*args, **kwargs)
-
-
-for _name in _CALLABLE_MODULES:
-    # imported here so that ``molgan.<name>`` is this module whichever import comes first
-    importlib.import_module(f"molgan.{_name}").__class__ = _CallableModule
-del _name
-
-
 if TYPE_CHECKING:  # pragma: no cover
-    from molgan.api import Model, MolDataset, evaluate, load, load_dataset, models, optimize, read, score, train, write
+    from molgan.api import (
+        Model,
+        MolDataset,
+        draw,
+        evaluate,
+        load,
+        load_dataset,
+        models,
+        optimize,
+        properties,
+        read,
+        score,
+        screen,
+        train,
+        write,
+    )
 
 
 def __getattr__(name: str) -> Any:
     """Import :mod:`molgan.api` (and torch) only when one of its names is first used."""
-    if name in __all__ and name not in _CALLABLE_MODULES:
+    if name in __all__:
+        import importlib
+
         from molgan import api
 
-        value = getattr(api, name)
+        value = getattr(importlib.import_module(api.HOMES.get(name, "molgan.api")), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'molgan' has no attribute {name!r}")

@@ -13,9 +13,9 @@
     dataset = molgan.load_dataset("qm9")                         # molgan data info
     molgan.models()                                              # molgan models
 
-Each function is a thin wrapper over a library module (:mod:`molgan.screen`, :mod:`molgan.draw`,
-:mod:`molgan.writers`, :mod:`molgan.readers`, :mod:`molgan.datasets`, :mod:`molgan.properties`,
-:mod:`molgan.metrics`, :mod:`molgan.scoring`); molecules may be given as SMILES or RDKit molecules
+Each function is a thin wrapper over a library module (:mod:`molgan.evaluation.screen`, :mod:`molgan.evaluation.draw`,
+:mod:`molgan.data.writers`, :mod:`molgan.data.readers`, :mod:`molgan.data.datasets`, :mod:`molgan.chem.properties`,
+:mod:`molgan.evaluation.metrics`, :mod:`molgan.scoring`); molecules may be given as SMILES or RDKit molecules
 wherever that makes sense, and bad input raises :class:`~molgan.errors.InputError`.
 """
 
@@ -29,23 +29,29 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.config import RunConfig, load_config
-from molgan.datasets import MolDataset, load_dataset
+from molgan.data.datasets import MolDataset, load_dataset
 from molgan.errors import InputError
-from molgan.model import Model, load
-from molgan.training import ProgressCallback, TrainingData, TrainResult
-from molgan.training import train as _train
-
 if TYPE_CHECKING:  # pragma: no cover
-    from molgan.latent_search import SearchResult as LatentSearchResult
-    from molgan.readers import ReadResult
+    from molgan.sampling.model import Model
+    from molgan.training.loop import ProgressCallback, TrainResult
+    from molgan.latent.search import SearchResult as LatentSearchResult
+    from molgan.data.readers import ReadResult
     from molgan.scoring import ScoreTable
-    from molgan.screen import Condition, ScreenResult
+    from molgan.evaluation.screen import Condition, ScreenResult
 
 Mol = Chem.Mol
 
 from molgan import __all__ as _PACKAGE_ALL  # noqa: E402  (the one list of public names)
 
-__all__ = [name for name in _PACKAGE_ALL if name != "__version__"]
+#: Public names defined elsewhere (``molgan.<name>`` imports them from there, so torch only when needed).
+HOMES = {
+    "Model": "molgan.sampling.model",
+    "load": "molgan.sampling.model",
+    "MolDataset": "molgan.data.datasets",
+    "load_dataset": "molgan.data.datasets",
+}
+
+__all__ = [name for name in _PACKAGE_ALL if name != "__version__" and name not in HOMES]
 
 
 def train(
@@ -65,10 +71,9 @@ def train(
     With ``resume=True`` and an existing ``out/last`` checkpoint, its stored config is used (only
     ``steps`` and ``time_limit_minutes`` may be changed) and training continues where it stopped.
     """
-    from molgan.checkpoint import load_checkpoint
-    from molgan.datasets import load_dataset
-
-    from molgan.checkpoint import recover_interrupted_save
+    from molgan.checkpoint import load_checkpoint, recover_interrupted_save
+    from molgan.training.loop import TrainingData
+    from molgan.training.loop import train as _train
 
     out = Path(out)
     recover_interrupted_save(out / "last")
@@ -112,7 +117,7 @@ def evaluate(
 
     ``reference`` is a data set name (its training split), a file, a list of SMILES or ``None``.
     """
-    from molgan import metrics
+    from molgan.evaluation import metrics
 
     ref: Sequence[str] | None
     if isinstance(reference, (str, Path)):
@@ -149,11 +154,11 @@ def optimize(
 
     Writes ``out/model`` (the same weights, noise drawn around the polished codes of the best molecules found:
     ``molgan.load(out / "model")``), ``out/pool.csv`` and ``out/search.csv``. ``settings`` are fields
-    of :class:`molgan.latent_search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
+    of :class:`molgan.latent.search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
     ``resume=True`` continues a killed search from its last saved round.
     """
-    from molgan.latent_search import SearchConfig
-    from molgan.latent_search import optimize as _optimize
+    from molgan.latent.search import SearchConfig
+    from molgan.latent.search import optimize as _optimize
     from molgan.scoring import load_reward
 
     if n_jobs == 0 or n_jobs < -1:
@@ -183,10 +188,10 @@ def screen(
     drop molecules found in a reference (a list of SMILES or molecules, a file, or a data set name
     such as ``"qm9"``); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
     properties to compute for the molecules that pass. Invalid SMILES and ``None`` are counted in
-    ``n_invalid`` and dropped. Returns a :class:`molgan.screen.ScreenResult` (``smiles``, ``mols``,
-    ``indices``, ``properties``, ``report``); :func:`molgan.screen.format_report` prints the report.
+    ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
+    ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
-    from molgan.screen import screen as _screen
+    from molgan.evaluation.screen import screen as _screen
 
     smiles, mols = _smiles_and_mols(molecules)
     reference = _novelty_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
@@ -215,9 +220,9 @@ def draw(
 
     ``legends``: ``None``, ``"smiles"``, a property name such as ``"qed"``, or one caption per
     molecule. Invalid SMILES are skipped. An existing picture is overwritten (as ``molgan draw``).
-    For training curves and property histograms see :mod:`molgan.draw`.
+    For training curves and property histograms see :mod:`molgan.evaluation.draw`.
     """
-    from molgan.draw import draw_grid
+    from molgan.evaluation.draw import draw_grid
 
     return draw_grid(molecules, path, legends=legends, mols_per_row=mols_per_row, max_mols=max_mols)
 
@@ -234,10 +239,10 @@ def write(
     Molecules are SMILES (written as given) or RDKit molecules (written as canonical SMILES);
     ``None`` and ``""`` become rows with an empty SMILES, so row ``i`` is input ``i``; properties of
     a molecule that cannot be parsed are empty cells. ``properties``
-    names columns to compute (``"qed,logp"`` or a list, see :data:`molgan.properties.PROPERTIES`).
+    names columns to compute (``"qed,logp"`` or a list, see :data:`molgan.chem.properties.PROPERTIES`).
     The file appears atomically when complete; an existing file is refused unless ``force=True``.
     """
-    from molgan.writers import write_molecules
+    from molgan.data.writers import write_molecules
 
     items = list(molecules)
     smiles = [Chem.MolToSmiles(m) if isinstance(m, Chem.Mol) else m for m in items]
@@ -248,13 +253,13 @@ def write(
 def read(path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all") -> ReadResult:
     """Read the molecules of a ``.smi``, ``.csv``, ``.tsv`` or ``.sdf`` file (optionally ``.gz``).
 
-    Returns a :class:`molgan.readers.ReadResult`: ``smiles``, ``mols``, ``records`` (other columns)
+    Returns a :class:`molgan.data.readers.ReadResult`: ``smiles``, ``mols``, ``records`` (other columns)
     of each usable record, ``n_read`` and ``skipped`` (counts by reason). ``smiles_column`` picks
     the column of a table (default: ``smiles`` in any case); ``keep_fragments``: ``"all"``,
     ``"skip"`` or ``"largest"``. A missing file raises :class:`~molgan.errors.InputError`, a file
     without one usable molecule :class:`~molgan.errors.NothingUsableError`.
     """
-    from molgan.readers import read_molecules
+    from molgan.data.readers import read_molecules
 
     return read_molecules(path, smiles_column, keep_fragments=keep_fragments)
 
@@ -276,12 +281,12 @@ def properties(
 ) -> dict[str, np.ndarray]:
     """Named properties of each molecule: ``{name: float array}``, NaN where a molecule is invalid.
 
-    ``names``: ``"qed,logp"`` or a list from :data:`molgan.properties.PROPERTIES` (qed, logp, sa,
+    ``names``: ``"qed,logp"`` or a list from :data:`molgan.chem.properties.PROPERTIES` (qed, logp, sa,
     np, mw, tpsa, hbd, hba, rotb, rings, heavy_atoms); unknown names raise
     :class:`~molgan.errors.InputError`.
     """
-    from molgan.properties import compute
-    from molgan.writers import check_properties
+    from molgan.chem.properties import compute
+    from molgan.data.writers import check_properties
 
     _, mols = _smiles_and_mols(molecules)
     return compute(check_properties(_names(names)), mols)
@@ -313,8 +318,8 @@ def _smiles_and_mols(molecules: Iterable[str | Mol | None]) -> tuple[list[str | 
 
 def _novelty_reference(reference: str | Path) -> Iterable[Mol]:
     """Molecules of a reference file, or of every molecule of a named data set (``"qm9"``)."""
-    from molgan.datasets import resolve_source
-    from molgan.readers import iter_molecules
+    from molgan.data.datasets import resolve_source
+    from molgan.data.readers import iter_molecules
 
     path, column = Path(reference).expanduser(), None
     if not path.exists():

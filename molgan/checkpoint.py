@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 
 from molgan.config import RunConfig
 from molgan.errors import CheckpointError, ConfigError
-from molgan.vocab import Vocabulary, VocabularyError
+from molgan.chem.vocab import Vocabulary, VocabularyError
 
 FORMAT = "molgan-checkpoint"
 FORMAT_VERSION = 1

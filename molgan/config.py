@@ -67,7 +67,7 @@ class TrainConfig:
     rl_lambda: float = 0.5  # MolGAN's lambda: 1 = pure GAN (no RL term), 0 = pure RL
     rl_start: float = 0.5  # share of training after which the RL term switches on
     reward_focus: float = 1.0  # share of training molecules, best by reward, that real batches come from
-    elite_size: int = 0  # > 0: reward-guided self-training on a pool of this many best molecules (molgan.elite)
+    elite_size: int = 0  # > 0: reward-guided self-training on a pool of this many best molecules (molgan.latent.pool)
     elite_every: int = 50  # pool update every this many steps once RL is on
     elite_samples: int = 2048  # generated graphs scored per pool update
     eval_every: int = 1000

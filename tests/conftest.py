@@ -31,9 +31,9 @@ def train_small_model(out, **train):
     from rdkit import Chem
 
     from molgan.config import ModelConfig, RunConfig, TrainConfig
-    from molgan.graphs import encode_mols
-    from molgan.training import TrainingData, train as run_training
-    from molgan.vocab import QM9_VOCABULARY
+    from molgan.chem.graphs import encode_mols
+    from molgan.training.loop import TrainingData, train as run_training
+    from molgan.chem.vocab import QM9_VOCABULARY
 
     torch.set_num_threads(1)
     encoded = encode_mols([Chem.MolFromSmiles(s) for s in SMALL_SMILES], QM9_VOCABULARY)
@@ -68,9 +68,9 @@ def tiny_data():
     """``TrainingData`` of :data:`TINY_SMILES` with the QM9 vocabulary (canonical atom order)."""
     from rdkit import Chem
 
-    from molgan.graphs import encode_mols
-    from molgan.training import TrainingData
-    from molgan.vocab import QM9_VOCABULARY
+    from molgan.chem.graphs import encode_mols
+    from molgan.training.loop import TrainingData
+    from molgan.chem.vocab import QM9_VOCABULARY
 
     encoded = encode_mols([Chem.MolFromSmiles(s) for s in TINY_SMILES], QM9_VOCABULARY)
     assert encoded.ok.all()
@@ -91,7 +91,7 @@ def make_config():
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory, tiny_data, make_config):
     """Training output directory of a tiny model that samples some valid molecules (categorical decoding)."""
-    from molgan.training import train
+    from molgan.training.loop import train
 
     out = tmp_path_factory.mktemp("tiny-model")
     config = make_config(steps=40, eval_every=40, checkpoint_every=40, lr_generator=1e-2, decoding="sample")
@@ -101,7 +101,7 @@ def tiny_model_dir(tmp_path_factory, tiny_data, make_config):
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir):
-    from molgan.model import load
+    from molgan.sampling.model import load
 
     return load(tiny_model_dir)
 

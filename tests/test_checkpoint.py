@@ -12,8 +12,8 @@ import molgan.checkpoint as checkpoint_module
 from molgan.checkpoint import FORMAT_VERSION, META, WEIGHTS, load_checkpoint, save_checkpoint
 from molgan.config import ModelConfig, RunConfig
 from molgan.errors import CheckpointError, InputError
-from molgan.modules import build_modules
-from molgan.vocab import QM9_VOCABULARY
+from molgan.nn.build import build_modules
+from molgan.chem.vocab import QM9_VOCABULARY
 
 CONFIG = RunConfig(ModelConfig(z_dim=4, generator_dims=(8,), critic_conv_dims=(8,), critic_readout_dim=8,
                                critic_head_dims=(8,), encoder_dims=(8,))).validate()

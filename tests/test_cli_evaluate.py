@@ -10,7 +10,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from molgan import fcd_stats
+from molgan.evaluation import fcd as fcd_stats
 from molgan.cli.main import app
 
 torch.set_num_threads(1)

@@ -36,7 +36,7 @@ def test_help_has_examples():
 
 
 def test_score_preset_to_csv(tmp_path, molecules):
-    pytest.importorskip("molgan.readers")
+    pytest.importorskip("molgan.data.readers")
     out = tmp_path / "scored.csv"
     result = runner.invoke(app, ["score", str(molecules), "--reward", "qed", "--output", str(out)])
     assert result.exit_code == 0, result.output
@@ -56,14 +56,14 @@ def test_refuses_to_overwrite_without_force(tmp_path, molecules):
     result = runner.invoke(app, ["score", str(molecules), "--reward", "qed", "--output", str(out)])
     assert isinstance(result.exception, InputError) and "--force" in str(result.exception)
     assert out.read_text() == "keep me\n"
-    pytest.importorskip("molgan.readers")
+    pytest.importorskip("molgan.data.readers")
     result = runner.invoke(app, ["score", str(molecules), "-r", "sa", "-o", str(out), "--force", "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert list(_read(out)[0]) == ["smiles", "sa_raw", "sa", "total"]
 
 
 def test_toml_reward_and_model_warning_shown(tmp_path, molecules):
-    pytest.importorskip("molgan.readers")
+    pytest.importorskip("molgan.data.readers")
     from sklearn.dummy import DummyClassifier
 
     model = tmp_path / "dummy.joblib"

@@ -68,7 +68,7 @@ def test_screen_to_stdout_and_novelty_file(tmp_path, samples):
 
 
 def test_screen_novel_against_dataset_name(tmp_path, samples, monkeypatch):
-    import molgan.datasets
+    import molgan.data.datasets
 
     reference = tmp_path / "fake_qm9.csv"
     reference.write_text("index,smiles\n1,CCO\n2," + RHODANINE + "\n")
@@ -78,7 +78,7 @@ def test_screen_novel_against_dataset_name(tmp_path, samples, monkeypatch):
         seen.append(name)
         return reference, "smiles", None
 
-    monkeypatch.setattr(molgan.datasets, "resolve_source", resolve_source)
+    monkeypatch.setattr(molgan.data.datasets, "resolve_source", resolve_source)
     out = tmp_path / "novel.sdf.gz"
     result = runner.invoke(app, ["screen", str(samples), "-o", str(out), "--novel-against", "qm9"])
     assert result.exit_code == 0, result.output

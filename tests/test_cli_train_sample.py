@@ -62,7 +62,7 @@ def test_train_command_writes_a_model(tmp_path, files, monkeypatch):
 def test_prior_command_stores_a_prior_that_sampling_uses(tmp_path, files, tiny_model_dir, kind):
     import shutil
 
-    from molgan.model import load
+    from molgan.sampling.model import load
 
     target = tmp_path / "model"
     shutil.copytree(tiny_model_dir / "best", target)

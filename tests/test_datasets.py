@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from molgan import datasets
-from molgan.datasets import LoadReport, bundled_file, load_dataset, make_split
+from molgan.data import datasets
+from molgan.data.datasets import LoadReport, bundled_file, load_dataset, make_split
 from molgan.errors import InputError, NothingUsableError
-from molgan.graphs import decode_graphs, to_smiles
-from molgan.vocab import QM9_VOCABULARY
+from molgan.chem.graphs import decode_graphs, to_smiles
+from molgan.chem.vocab import QM9_VOCABULARY
 
 MIXED = """smiles,id
 CCO,1

@@ -5,9 +5,9 @@ import itertools
 import pytest
 import torch
 
-from molgan.model import load
-from molgan.sampling import BLOCK, SamplingOptions, generate_block, iter_graph_blocks
-from molgan.stream import stream_raw
+from molgan.sampling.model import load
+from molgan.sampling.sampler import BLOCK, SamplingOptions, generate_block, iter_graph_blocks
+from molgan.sampling.stream import stream_raw
 
 
 def test_same_seed_same_raw_samples_across_calls_and_loads(tiny_model, tiny_model_dir):
@@ -56,8 +56,8 @@ def test_stream_raw_is_the_same_for_one_and_two_workers(tiny_model):
 
 
 def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model, tiny_model_dir):
-    from molgan.model import load
-    from molgan.stream import stream_model_raw
+    from molgan.sampling.model import load
+    from molgan.sampling.stream import stream_model_raw
 
     def blocks(**kwargs):
         stream = stream_model_raw(tiny_model_dir / "best", 5, jobs=2, decoding="sample", temperature=1.0, **kwargs)
@@ -73,7 +73,7 @@ def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model,
 
 def test_two_training_runs_with_the_same_seed_are_identical(tmp_path, tiny_data, make_config):
     from molgan.checkpoint import load_checkpoint
-    from molgan.training import train
+    from molgan.training.loop import train
 
     config = make_config(steps=3)
     train(config, tiny_data, tmp_path / "a")

@@ -5,7 +5,7 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import Draw
 
-from molgan.draw import draw_grid, plot_property_distributions, plot_training_curves
+from molgan.evaluation.draw import draw_grid, plot_property_distributions, plot_training_curves
 from molgan.errors import InputError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from molgan.elite import ElitePool
-from molgan.vocab import QM9_VOCABULARY
+from molgan.latent.pool import ElitePool
+from molgan.chem.vocab import QM9_VOCABULARY
 
 
 def test_the_pool_keeps_the_best_distinct_molecules_encoded():
@@ -15,7 +15,7 @@ def test_the_pool_keeps_the_best_distinct_molecules_encoded():
     assert pool.add(["C1CC1", "CCN", "O"], [0.6, 0.99, 0.05]) == 1  # CCN is known, O is worse than the worst
     assert pool.smiles == ["CCO", "C1CC1", "CCN"]
     assert pool.nodes.shape == (3, QM9_VOCABULARY.max_atoms) and pool.adj.shape == (3, 9, 9)
-    from molgan.graphs import decode_graphs, to_smiles
+    from molgan.chem.graphs import decode_graphs, to_smiles
 
     assert to_smiles(decode_graphs(pool.nodes, pool.adj, QM9_VOCABULARY)) == pool.smiles
 
@@ -37,7 +37,7 @@ def test_the_pool_state_round_trips():
 def test_a_pool_run_improves_the_pool_and_resumes_exactly(tmp_path, tiny_data, make_config):
     from molgan.checkpoint import load_checkpoint
     from molgan.scoring import load_reward
-    from molgan.training import train
+    from molgan.training.loop import train
 
     reward = load_reward("qed")
     config = make_config(
@@ -69,7 +69,7 @@ def test_a_pool_run_improves_the_pool_and_resumes_exactly(tmp_path, tiny_data, m
 
 def test_a_pool_needs_a_reward(tmp_path, tiny_data, make_config):
     from molgan.errors import InputError
-    from molgan.training import train
+    from molgan.training.loop import train
 
     with pytest.raises(InputError, match="reward"):
         train(make_config(elite_size=4), tiny_data, tmp_path)

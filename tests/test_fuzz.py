@@ -1,5 +1,5 @@
 """Property-based tests: readers only raise molgan's documented errors, decoding never raises, and the
-valence correction (molgan.correction) fixes over-bonded atoms without hurting validity."""
+valence correction (molgan.chem.correction) fixes over-bonded atoms without hurting validity."""
 
 import tempfile
 from pathlib import Path
@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem
 
-from molgan.correction import allowed_valence, correct_valence
+from molgan.chem.correction import allowed_valence, correct_valence
 from molgan.errors import MolganError
-from molgan.graphs import decode_graphs
-from molgan.readers import read_molecules
-from molgan.vocab import QM9_VOCABULARY
+from molgan.chem.graphs import decode_graphs
+from molgan.data.readers import read_molecules
+from molgan.chem.vocab import QM9_VOCABULARY
 
 SETTINGS = settings(max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 VOCAB = QM9_VOCABULARY

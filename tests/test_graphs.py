@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from rdkit import Chem
 
-from molgan.datasets import bundled_file
-from molgan.graphs import (
+from molgan.data.datasets import bundled_file
+from molgan.chem.graphs import (
     EMPTY_MOLECULE,
     TOO_MANY_ATOMS,
     UNSUPPORTED_ATOM,
@@ -14,8 +14,8 @@ from molgan.graphs import (
     encode_mols,
     to_smiles,
 )
-from molgan.readers import iter_molecules
-from molgan.vocab import QM9_VOCABULARY, Vocabulary
+from molgan.data.readers import iter_molecules
+from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 
 ROUND_TRIPS = [
     "CCO",

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
-from molgan.model import _StateHolder, load
-from molgan.nn.latent_prior import GaussianMixturePrior, KernelDensityPrior, fit_prior
+from molgan.sampling.model import _StateHolder, load
+from molgan.latent.priors import GaussianMixturePrior, KernelDensityPrior, fit_prior
 
 
 def test_fit_prior_recovers_two_clusters():
@@ -80,8 +80,8 @@ def test_a_kernel_prior_survives_a_checkpoint_round_trip(tiny_model_dir, tmp_pat
 @pytest.mark.parametrize("kind", ["kernel", "mixture"])
 def test_fit_code_prior_uses_the_encoder_codes(tiny_data, kind):
     from molgan.config import ModelConfig
-    from molgan.latent_codes import encode_codes, fit_code_prior
-    from molgan.modules import build_encoder
+    from molgan.latent.codes import encode_codes, fit_code_prior
+    from molgan.nn.build import build_encoder
 
     torch.manual_seed(0)
     encoder = build_encoder(ModelConfig(z_dim=3, encoder_dims=(16,)), tiny_data.vocab)

@@ -1,4 +1,4 @@
-"""Reward-guided latent search (molgan.latent_search, ``molgan optimize``)."""
+"""Reward-guided latent search (molgan.latent.search, ``molgan optimize``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from molgan.cli.main import app
 from molgan.errors import InputError
-from molgan.latent_search import CodePool, SearchConfig, optimize, smiles_from_noise
+from molgan.latent.search import CodePool, SearchConfig, optimize, smiles_from_noise
 from molgan.scoring import load_reward
 
 SEARCH = dict(rounds=3, samples=256, pool_size=12, search_scale=0.5, parent_share=0.5, bandwidth=0.1, checkpoint_every=1,
@@ -60,7 +60,7 @@ def test_code_pool_keeps_the_best_distinct_molecules():
 
 def test_search_finds_better_molecules_and_each_code_decodes_to_its_molecule(trained, tmp_path):
     from molgan.checkpoint import load_checkpoint
-    from molgan.modules import build_generator
+    from molgan.nn.build import build_generator
 
     model_dir, data = trained
     reward = load_reward("qed")
@@ -101,7 +101,7 @@ def test_search_beats_its_starting_pool(trained, tmp_path):
 
 
 def test_killed_search_resumes_to_the_same_model(trained, tmp_path, monkeypatch):
-    import molgan.latent_search as latent_search
+    import molgan.latent.search as latent_search
     from molgan.checkpoint import load_checkpoint
 
     model_dir, data = trained
@@ -218,9 +218,9 @@ def test_optimize_needs_an_encoder(tmp_path):
 def test_polish_moves_codes_into_their_molecules_regions(trained, tmp_path):
     """After polishing, noise drawn around a code decodes to that code's molecule more often."""
     from molgan.checkpoint import load_checkpoint
-    from molgan.datasets import load_dataset
-    from molgan.latent_search import initial_pool, polish
-    from molgan.modules import build_encoder, build_generator
+    from molgan.data.datasets import load_dataset
+    from molgan.latent.search import initial_pool, polish
+    from molgan.nn.build import build_encoder, build_generator
 
     model_dir, data = trained
     checkpoint = load_checkpoint(model_dir)

@@ -1,13 +1,13 @@
-"""Loss terms of molgan.losses on cases with known values."""
+"""Loss terms of molgan.training.losses on cases with known values."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 from rdkit import Chem
 
-from molgan import losses
-from molgan.graphs import encode_mols
-from molgan.vocab import QM9_VOCABULARY
+from molgan.training import losses
+from molgan.chem.graphs import encode_mols
+from molgan.chem.vocab import QM9_VOCABULARY
 
 VOCAB = QM9_VOCABULARY
 T, R = VOCAB.num_node_types, VOCAB.num_bond_types

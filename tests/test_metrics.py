@@ -1,4 +1,4 @@
-"""Tests of molgan.metrics and molgan.fcd_stats on a handful of inline SMILES, values worked out by hand."""
+"""Tests of molgan.evaluation.metrics and molgan.evaluation.fcd on a handful of inline SMILES, values worked out by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import torch
 from rdkit import Chem, DataStructs
 from rdkit.Chem import QED, Crippen, rdFingerprintGenerator
 
-from molgan import fcd_stats, metrics
+from molgan.evaluation import fcd as fcd_stats
+from molgan.evaluation import metrics
 from molgan.errors import InputError
 
 torch.set_num_threads(1)

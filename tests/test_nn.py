@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from molgan.nn import DenseRelationalConv, GatedSumReadout, Generator, GraphCritic, GraphEncoder
-from molgan.relax import RELAXATIONS, hard_graphs, relax
+from molgan.nn.relax import RELAXATIONS, hard_graphs, relax
 
 B, N, T, R = 3, 7, 5, 4  # graphs, slots, node types (empty included), bond types (no-bond included)
 

@@ -3,9 +3,9 @@ import pytest
 import torch
 from rdkit import Chem
 
-from molgan.graphs import encode_mols
-from molgan.pyg import from_pyg_batch, mols_to_pyg, to_pyg_batch
-from molgan.vocab import QM9_VOCABULARY as VOCAB
+from molgan.chem.graphs import encode_mols
+from molgan.chem.pyg import from_pyg_batch, mols_to_pyg, to_pyg_batch
+from molgan.chem.vocab import QM9_VOCABULARY as VOCAB
 
 SMILES = ["CCO", "c1ccoc1", "C#N", "[O-][N+](=O)C", "C", "O=C1CC2CC(O2)C1=O"]
 

@@ -4,7 +4,7 @@ import pytest
 from rdkit import Chem
 
 from molgan.errors import InputError, NothingUsableError
-from molgan.readers import MAX_LINE_CHARS, NOTES, ReadTally, iter_molecules, read_molecules
+from molgan.data.readers import MAX_LINE_CHARS, NOTES, ReadTally, iter_molecules, read_molecules
 
 
 def dropped(result):

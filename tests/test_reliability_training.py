@@ -9,10 +9,10 @@ import time
 import pytest
 import torch
 
-import molgan.losses
+import molgan.training.losses
 from molgan.checkpoint import load_checkpoint
 from molgan.errors import TrainingDivergedError
-from molgan.training import train
+from molgan.training.loop import train
 
 
 def read_rows(path):
@@ -21,7 +21,7 @@ def read_rows(path):
 
 
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, tiny_data, make_config, monkeypatch):
-    real_penalty = molgan.losses.valence_penalty
+    real_penalty = molgan.training.losses.valence_penalty
     calls = []
 
     def nan_after_four_steps(*args):
@@ -29,7 +29,7 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, 
         value = real_penalty(*args)
         return value * float("nan") if len(calls) > 4 else value
 
-    monkeypatch.setattr(molgan.losses, "valence_penalty", nan_after_four_steps)
+    monkeypatch.setattr(molgan.training.losses, "valence_penalty", nan_after_four_steps)
     config = make_config(steps=10)
     with pytest.raises(TrainingDivergedError, match="valence.*step 5"):
         train(config, tiny_data, tmp_path)

@@ -5,7 +5,7 @@ import pytest
 from rdkit import Chem
 
 from molgan.errors import InputError
-from molgan.sampling import BLOCK, SamplingOptions, generate_block, sample_raw
+from molgan.sampling.sampler import BLOCK, SamplingOptions, generate_block, sample_raw
 
 
 def test_sample_raw_returns_exactly_num_rows_in_order(tiny_model):

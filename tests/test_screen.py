@@ -3,7 +3,7 @@ import pytest
 from rdkit import Chem
 
 from molgan.errors import InputError
-from molgan.screen import (
+from molgan.evaluation.screen import (
     AlertFilter,
     Condition,
     LipinskiFilter,

@@ -12,8 +12,8 @@ from molgan.checkpoint import META, WEIGHTS, save_checkpoint
 from molgan.checkpoint import load_checkpoint
 from molgan.config import ModelConfig, RunConfig
 from molgan.errors import CheckpointError
-from molgan.modules import build_modules
-from molgan.vocab import QM9_VOCABULARY
+from molgan.nn.build import build_modules
+from molgan.chem.vocab import QM9_VOCABULARY
 
 CONFIG = RunConfig(ModelConfig(z_dim=4, generator_dims=(8,), critic_conv_dims=(8,), critic_readout_dim=8,
                                critic_head_dims=(8,), encoder_dims=(8,))).validate()
@@ -42,7 +42,7 @@ def test_a_malicious_pickle_is_refused_and_never_run(tmp_path, target):
     assert (tmp_path / "self-check").exists()
     path = saved(tmp_path)
     (path / target).write_bytes(payload)
-    from molgan.model import load
+    from molgan.sampling.model import load
 
     with pytest.raises(CheckpointError):
         checkpoint = load_checkpoint(path)

@@ -1,4 +1,4 @@
-"""Streaming decoding (molgan.stream) and `molgan sample` at scale: same output for any --jobs."""
+"""Streaming decoding (molgan.sampling.stream) and `molgan sample` at scale: same output for any --jobs."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from rdkit import Chem
 from typer.testing import CliRunner
 
-from molgan.graphs import decode_graphs, encode_mols, to_smiles
-from molgan.stream import BlockDecoder, graph_keys, stream_raw
-from molgan.vocab import QM9_VOCABULARY
+from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.sampling.stream import BlockDecoder, graph_keys, stream_raw
+from molgan.chem.vocab import QM9_VOCABULARY
 
 SMILES = ["CCO", "c1ccccc1", "CC(=O)O", "C#N", "OC1CC1", "NC=O", "CC(C)(C)O", "c1ccncc1", "FC(F)F", "O=CC=O"]
 

@@ -6,7 +6,7 @@ import torch
 
 from molgan.checkpoint import load_checkpoint
 from molgan.errors import CheckpointError, InputError
-from molgan.training import train
+from molgan.training.loop import train
 
 
 def read_rows(path, drop=("seconds",)):
@@ -104,7 +104,7 @@ def test_training_with_a_reward_trains_the_reward_net(tmp_path, tiny_data, make_
 
 @pytest.mark.parametrize("kind", ["kernel", "mixture"])
 def test_a_noise_prior_is_fitted_during_training_saved_and_resumed_exactly(tmp_path, tiny_data, make_config, kind):
-    from molgan.model import load
+    from molgan.sampling.model import load
 
     config = make_config(noise_prior=kind, noise_prior_size=4, noise_prior_start=0.0, noise_prior_every=2)
     straight = tmp_path / "straight"

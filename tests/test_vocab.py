@@ -1,7 +1,7 @@
 import pytest
 from rdkit import Chem
 
-from molgan.vocab import QM9_VOCABULARY, Vocabulary, VocabularyError
+from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary, VocabularyError
 
 
 def test_qm9_vocabulary():

@@ -73,7 +73,7 @@ def test_wheel_installs_and_runs_offline(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = (
-        "import molgan, molgan.datasets as d; print(molgan.__file__); "
+        "import molgan, molgan.data.datasets as d; print(molgan.__file__); "
         "print(d.bundled_file('qm9.csv.gz')); print(len(molgan.load('qm9').sample(50, seed=0)))"
     )
     where, bundled, count = _run([str(python), "-c", code], elsewhere, offline).split()

@@ -7,7 +7,7 @@ import pytest
 from rdkit import Chem
 
 from molgan.errors import InputError
-from molgan.writers import open_writer, output_format, write_molecules
+from molgan.data.writers import open_writer, output_format, write_molecules
 
 SMILES = ["CCO", None, "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
 

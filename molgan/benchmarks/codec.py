@@ -19,10 +19,10 @@ import torch
 from rdkit import Chem
 from threadpoolctl import threadpool_limits
 
-from molgan.datasets import bundled_file
-from molgan.graphs import decode_graphs, encode_mols, to_smiles
-from molgan.readers import iter_molecules
-from molgan.vocab import INDEX_TO_RDKIT_BOND, QM9_VOCABULARY, Vocabulary
+from molgan.data.datasets import bundled_file
+from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.data.readers import iter_molecules
+from molgan.chem.vocab import INDEX_TO_RDKIT_BOND, QM9_VOCABULARY, Vocabulary
 
 
 def rdkit_loop(nodes: np.ndarray, adj: np.ndarray, vocab: Vocabulary) -> list[str | None]:

@@ -3,7 +3,7 @@
     python -m molgan.benchmarks.noise_scale [--model qm9] [--scales 0.3,0.4,0.5] [--num 10000]
 
 For each width: ``--num`` raw samples with seed 0, argmax decoding, no correction, evaluated with
-the release protocol of :mod:`molgan.release` (novelty against the QM9 training split, FCD against
+the release protocol of :mod:`molgan.pretrained.release` (novelty against the QM9 training split, FCD against
 10,000 seeded molecules of its test split). Prints one row per width.
 """
 
@@ -22,9 +22,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
-    from molgan.metrics import evaluate, load_reference
-    from molgan.model import load
-    from molgan.release import fcd_reference_smiles
+    from molgan.evaluation.metrics import evaluate, load_reference
+    from molgan.sampling.model import load
+    from molgan.pretrained.release import fcd_reference_smiles
 
     reference, fcd_reference = load_reference(args.reference), fcd_reference_smiles(args.reference)
     print(f"{'noise scale':>11} {'valid %':>8} {'unique %':>9} {'novel %':>8} {'FCD':>6} {'IntDiv1':>8}")

@@ -27,10 +27,10 @@ def main(argv: list[str] | None = None) -> None:
 
     from rdkit import Chem
 
-    from molgan.datasets import load_dataset
-    from molgan.draw import plot_property_distributions
-    from molgan.model import load
-    from molgan.properties import PROPERTIES
+    from molgan.data.datasets import load_dataset
+    from molgan.evaluation.draw import plot_property_distributions
+    from molgan.sampling.model import load
+    from molgan.chem.properties import PROPERTIES
 
     if args.property not in PROPERTIES:
         raise SystemExit(f"error: unknown property {args.property!r}; choose from {sorted(PROPERTIES)}")

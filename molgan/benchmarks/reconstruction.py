@@ -26,14 +26,14 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from molgan.checkpoint import load_checkpoint
-    from molgan.datasets import load_dataset
-    from molgan.graphs import decode_graphs, to_smiles
-    from molgan.latent_codes import encode_codes
-    from molgan.metrics import evaluate, load_reference
-    from molgan.modules import build_encoder, build_generator
+    from molgan.data.datasets import load_dataset
+    from molgan.chem.graphs import decode_graphs, to_smiles
+    from molgan.latent.codes import encode_codes
+    from molgan.evaluation.metrics import evaluate, load_reference
+    from molgan.nn.build import build_encoder, build_generator
     from molgan.pretrained import resolve_model
-    from molgan.relax import hard_graphs
-    from molgan.release import fcd_reference_smiles
+    from molgan.nn.relax import hard_graphs
+    from molgan.pretrained.release import fcd_reference_smiles
 
     checkpoint = load_checkpoint(resolve_model(args.model))
     vocab = checkpoint.vocab

@@ -118,8 +118,8 @@ def plain_loop(model_name: str, seed: int, blocks: int) -> dict[str, float]:
 
     torch.set_num_threads(1)
     from molgan.benchmarks.codec import rdkit_loop
-    from molgan.graphs import decode_graphs, to_smiles
-    from molgan.model import load
+    from molgan.chem.graphs import decode_graphs, to_smiles
+    from molgan.sampling.model import load
 
     model = load(model_name)
     stream = model.iter_graphs(seed)

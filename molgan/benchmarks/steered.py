@@ -44,9 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
-    from molgan.datasets import load_dataset
-    from molgan.model import load
-    from molgan.properties import qed as qed_of
+    from molgan.data.datasets import load_dataset
+    from molgan.sampling.model import load
+    from molgan.chem.properties import qed as qed_of
 
     library = None
     if args.pool:

@@ -21,10 +21,10 @@ import torch
 import torch.nn.functional as F
 
 from molgan.config import RunConfig
-from molgan.losses import max_valences
-from molgan.modules import build_modules
-from molgan.steps import GraphBatch, LossWeights, critic_step, generator_step
-from molgan.vocab import QM9_VOCABULARY
+from molgan.training.losses import max_valences
+from molgan.nn.build import build_modules
+from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step
+from molgan.chem.vocab import QM9_VOCABULARY
 
 
 def _rate(fn: Callable[[], None], graphs_per_call: int, seconds: float) -> float:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    from molgan.datasets import load_dataset
+    from molgan.data.datasets import load_dataset
 
     vocab = QM9_VOCABULARY
     data = load_dataset("qm9")
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         critic_step(modules, opt_d, fixed, z())
 
     # sparse reference on the same hard graphs
-    from molgan.pyg import to_pyg_batch
+    from molgan.chem.pyg import to_pyg_batch
 
     sparse = _sparse_critic(vocab)
     pyg = to_pyg_batch(fixed.nodes.numpy(), fixed.adj.numpy(), vocab)

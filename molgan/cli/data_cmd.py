@@ -1,4 +1,4 @@
-"""``molgan data ...``: inspect data sets (the work is done by :mod:`molgan.datasets`)."""
+"""``molgan data ...``: inspect data sets (the work is done by :mod:`molgan.data.datasets`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from molgan.datasets import FRAGMENT_POLICIES, LoadReport, load_dataset
+from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, load_dataset
 
 data_app = typer.Typer(help="Inspect and prepare molecule data sets.", no_args_is_help=True)
 

@@ -39,8 +39,8 @@ def draw_command(
         Optional[str], typer.Option("--smiles-column", help="SMILES column of a CSV/TSV input (default: smiles).")
     ] = None,
 ) -> None:
-    from molgan.draw import GRID_FORMATS, draw_grid
-    from molgan.properties import PROPERTIES
+    from molgan.evaluation.draw import GRID_FORMATS, draw_grid
+    from molgan.chem.properties import PROPERTIES
 
     if output.suffix.lower() not in GRID_FORMATS:
         raise InputError(f"cannot tell the picture format of {output.name!r}: use {', '.join(GRID_FORMATS)}")
@@ -49,7 +49,7 @@ def draw_command(
     if not input.exists():
         raise InputError(f"file not found: {input}")
 
-    from molgan.readers import ReadTally, iter_molecules
+    from molgan.data.readers import ReadTally, iter_molecules
 
     tally = ReadTally()
     # only the first molecules are read, so a large file costs no more than a small one

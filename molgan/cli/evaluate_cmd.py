@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from molgan import fcd_stats, metrics
+from molgan.evaluation import fcd as fcd_stats
+from molgan.evaluation import metrics
 from molgan.errors import NothingUsableError
 
 _EPILOG = """\

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Option("qm9", "--model", "-m", help="Shipped model name or checkpoint directory."),
         as_json: bool = typer.Option(False, "--json", help="One JSON object."),
     ) -> None:
-        from molgan.model import load
+        from molgan.sampling.model import load
 
         card = load(model).card()
         if as_json:
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         scale: float = typer.Option(1.0, help="Mixture: shrink every component's spread by this factor; kernel: bandwidth."),
         seed: int = typer.Option(0, help="Seed of the fit (and of the choice of molecules)."),
     ) -> None:
-        from molgan.model import fit_noise_prior
+        from molgan.sampling.model import fit_noise_prior
 
         if components is None:
             components = 20000 if kind == "kernel" else 64

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from molgan.latent_search import SearchConfig
+from molgan.latent.search import SearchConfig
 
 EXAMPLES = """
 Examples:

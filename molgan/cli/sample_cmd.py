@@ -53,9 +53,9 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
         from molgan.cli.progress import progress_bar
-        from molgan.model import load, torch_threads
-        from molgan.stream import default_jobs, stream_model_raw, stream_raw
-        from molgan.writers import check_output_path, check_properties, open_writer
+        from molgan.sampling.model import load, torch_threads
+        from molgan.sampling.stream import default_jobs, stream_model_raw, stream_raw
+        from molgan.data.writers import check_output_path, check_properties, open_writer
 
         if num <= 0:
             raise InputError(f"--num must be a positive integer, got {num}")

@@ -46,7 +46,7 @@ def score(
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
-    from molgan.readers import read_molecules
+    from molgan.data.readers import read_molecules
 
     if output.exists() and not force:
         raise InputError(f"{output} exists; use --force to overwrite it")

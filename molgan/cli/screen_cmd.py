@@ -35,7 +35,7 @@ Examples:
 def _reference(value: str) -> Iterable:
     """Reference molecules for novelty: an existing file, else every molecule of a named data set.
 
-    A data set name is resolved to its file with :func:`molgan.datasets.resolve_source` and read
+    A data set name is resolved to its file with :func:`molgan.data.datasets.resolve_source` and read
     directly: novelty needs only the molecules, not the featurized (and filtered) data set.
     """
     path = Path(value)
@@ -43,13 +43,13 @@ def _reference(value: str) -> Iterable:
         raise InputError(f"novelty reference {value}: no such file (or give a data set name such as qm9)")
     column = None
     if not path.exists():
-        from molgan.datasets import resolve_source
+        from molgan.data.datasets import resolve_source
 
         path, column, _ = resolve_source(value)
         if not Path(path).exists():
             known = "qm9, moses-sample, moses"
             raise InputError(f"novelty reference {value!r}: no such file or data set (data sets: {known})")
-    from molgan.readers import iter_molecules
+    from molgan.data.readers import iter_molecules
 
     return (mol for _, mol, _ in iter_molecules(path, column))
 
@@ -90,8 +90,8 @@ def screen_command(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
 ) -> None:
-    from molgan.screen import Screener, build_filters, format_report, parse_condition
-    from molgan.writers import check_properties, open_writer
+    from molgan.evaluation.screen import Screener, build_filters, format_report, parse_condition
+    from molgan.data.writers import check_properties, open_writer
 
     # every argument is checked before any input is read
     conditions = [parse_condition(text) for text in where or []]
@@ -101,7 +101,7 @@ def screen_command(
         raise InputError(f"file not found: {input}")
     open_writer(output, properties=out_props, force=force)  # refuses a bad or existing OUT early
 
-    from molgan.readers import ReadTally, iter_molecules
+    from molgan.data.readers import ReadTally, iter_molecules
 
     reference = _reference(novel_against) if novel_against is not None else None
     filters = build_filters(

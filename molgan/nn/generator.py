@@ -12,7 +12,7 @@ class Generator(nn.Module):
     """An MLP from noise ``z [B, Z]`` to node logits ``[B, N, T]`` and edge logits ``[B, N, N, R + 1]``.
 
     Edge logits are symmetric; the diagonal is forced to "no bond". Turning logits into graphs is a
-    separate step (:mod:`molgan.relax` for training, :mod:`molgan.decode` for sampling).
+    separate step (:mod:`molgan.nn.relax` for training, :mod:`molgan.sampling.sampler` for sampling).
     """
 
     def __init__(

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 from rdkit import Chem
 
-from molgan.properties import map_mols as map_mols  # re-exported for the components
+from molgan.chem.properties import map_mols as map_mols  # re-exported for the components
 
 Mol = Chem.Mol
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from molgan import properties
+from molgan.chem import properties
 from molgan.errors import ConfigError
 from molgan.scoring.components.base import Component, Mol
 

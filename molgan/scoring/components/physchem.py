@@ -1,6 +1,6 @@
 """Physico-chemical components: ``qed``, ``logp``, ``sa``, ``np_likeness``, ``mw``, ``tpsa``.
 
-``sa``, ``np_likeness``, ``mw`` and ``tpsa`` call :mod:`molgan.properties`. ``qed`` gives exactly
+``sa``, ``np_likeness``, ``mw`` and ``tpsa`` call :mod:`molgan.chem.properties`. ``qed`` gives exactly
 ``rdkit.Chem.QED.qed`` (same properties, same ADS functions) but counts QED's 116 structural alerts
 with one C++ ``FilterCatalog`` call instead of 116 Python calls, and shares its Crippen logP with the
 ``logp`` component within a batch (:mod:`._shared`); QED is most of the cost of a typical reward.
@@ -18,7 +18,7 @@ from rdkit.Chem import MolSurf
 from rdkit.Chem import rdMolDescriptors as rdmd
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogEntry, SmartsMatcher
 
-from molgan import properties
+from molgan.chem import properties
 from molgan.scoring.components._shared import crippen_logp
 from molgan.scoring.components.base import Component, Mol, map_mols
 
@@ -59,7 +59,7 @@ class QED(Component):
 
 
 class LogP(Component):
-    """Wildman-Crippen logP, as ``molgan.properties.logp`` (unbounded; QM9 lies within about -2 .. 3)."""
+    """Wildman-Crippen logP, as ``molgan.chem.properties.logp`` (unbounded; QM9 lies within about -2 .. 3)."""
 
     def __call__(self, mols: Sequence[Mol | None]) -> np.ndarray:
         return map_mols(crippen_logp, mols)

@@ -28,7 +28,7 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
 from molgan.errors import InputError
-from molgan.properties import PROPERTIES
+from molgan.chem.properties import PROPERTIES
 
 RDLogger.DisableLog("rdApp.*")
 
@@ -56,7 +56,7 @@ _CONDITION = re.compile(
 
 @dataclass(frozen=True)
 class Condition:
-    """A comparison of a named property (from :data:`molgan.properties.PROPERTIES`) with a number."""
+    """A comparison of a named property (from :data:`molgan.chem.properties.PROPERTIES`) with a number."""
 
     prop: str
     op: str
@@ -110,7 +110,7 @@ class Batch:
         return len(self.mols)
 
     def prop(self, name: str) -> np.ndarray:
-        """Values of a property from :data:`molgan.properties.PROPERTIES` (NaN where not computable)."""
+        """Values of a property from :data:`molgan.chem.properties.PROPERTIES` (NaN where not computable)."""
         if name not in self._props:
             self._props[name] = PROPERTIES[name](self.mols)
         return self._props[name]

@@ -1,4 +1,4 @@
-"""The training loop: schedules the steps of :mod:`molgan.steps`, evaluates, logs and checkpoints.
+"""The training loop: schedules the steps of :mod:`molgan.training.steps`, evaluates, logs and checkpoints.
 
 Layout of an output directory::
 
@@ -25,16 +25,17 @@ import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
-from molgan.csv_log import append_row, truncate_rows
+from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError
-from molgan.elite import ElitePool
-from molgan.losses import max_valences
-from molgan.modules import GanModules, build_modules
-from molgan.nn.latent_prior import NoisePrior
-from molgan.optim_state import optimizer_from_flat, optimizer_to_flat
-from molgan.sampling import SamplingOptions, sample_raw
-from molgan.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
-from molgan.vocab import Vocabulary
+from molgan.latent.pool import ElitePool
+from molgan.training.losses import max_valences
+from molgan.nn.device import resolve_device
+from molgan.nn.build import GanModules, build_modules
+from molgan.latent.priors import NoisePrior
+from molgan.training.state import optimizer_from_flat, optimizer_to_flat
+from molgan.sampling.sampler import SamplingOptions, sample_raw
+from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.chem.vocab import Vocabulary
 
 EVAL_SEED = 987654321
 METRIC_COLUMNS = [
@@ -57,7 +58,7 @@ class TrainingData:
 
     @classmethod
     def from_dataset(cls, dataset) -> TrainingData:
-        """Use the ``train`` split of a :class:`molgan.datasets.MolDataset`."""
+        """Use the ``train`` split of a :class:`molgan.data.datasets.MolDataset`."""
         index = dataset.split("train")
         if len(index) == 0:
             raise InputError("the training split is empty: the data set has too few usable molecules")
@@ -90,18 +91,6 @@ class TrainResult:
     seconds: float
     best: dict[str, float]
     stopped_early: str | None = None
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when present; ``cuda`` without a GPU is a clear error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device {name!r} requested but no CUDA GPU is available; use --device cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError as exc:
-        raise InputError(f"unknown device {name!r}") from exc
 
 
 @dataclass
@@ -265,7 +254,7 @@ def train(
 
 def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
     """The best ``size`` training molecules by reward (scored here unless the data carries scores)."""
-    from molgan.graphs import decode_graphs, to_smiles
+    from molgan.chem.graphs import decode_graphs, to_smiles
 
     mols = decode_graphs(data.nodes, data.adj, data.vocab)
     scores = data.scores if data.scores is not None else np.asarray(reward(mols), dtype=np.float64)
@@ -286,8 +275,8 @@ def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
 @torch.no_grad()
 def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, z: torch.Tensor) -> int:
     """Generate graphs from noise ``z``, score them, offer them to the pool."""
-    from molgan.graphs import decode_graphs, to_smiles
-    from molgan.relax import hard_graphs
+    from molgan.chem.graphs import decode_graphs, to_smiles
+    from molgan.nn.relax import hard_graphs
 
     assert state.pool is not None
     was_training = state.modules.generator.training
@@ -309,7 +298,7 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
 
     from sklearn.exceptions import ConvergenceWarning
 
-    from molgan.latent_codes import fit_code_prior
+    from molgan.latent.codes import fit_code_prior
 
     assert modules.encoder is not None
     with warnings.catch_warnings():
@@ -355,8 +344,8 @@ def _reward_update(
     """Score hard generated graphs (and real ones, unless ``real_scores`` are known) and fit the reward network."""
     import torch.nn.functional as F
 
-    from molgan.graphs import decode_graphs
-    from molgan.relax import hard_graphs
+    from molgan.chem.graphs import decode_graphs
+    from molgan.nn.relax import hard_graphs
 
     with torch.no_grad():
         node_logits, edge_logits = state.modules.generator(z)
@@ -461,7 +450,7 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
     for name, optimizer in state.optimizers.items():
         optimizer_from_flat(name, optimizer, tensors, checkpoint.extra["optimizers"][name])
     if checkpoint.has("prior") and _uses_prior(config):
-        from molgan.model import load_prior
+        from molgan.sampling.model import load_prior
 
         state.prior = load_prior(checkpoint)
     if "elite_pool" in checkpoint.extra and config.train.elite_size > 0:
@@ -490,7 +479,7 @@ def _init_weights(modules: GanModules, source: str | Path) -> None:
 
 def _plot(out_dir: Path) -> None:
     try:
-        from molgan.draw import plot_training_curves
+        from molgan.evaluation.draw import plot_training_curves
     except ImportError:  # pragma: no cover - drawing is optional for training
         return
     metrics = out_dir / "metrics.csv"

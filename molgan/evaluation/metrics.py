@@ -30,9 +30,9 @@ import numpy as np
 from rdkit import Chem, DataStructs, RDLogger
 from rdkit.Chem import rdFingerprintGenerator
 
-from molgan import properties
+from molgan.chem import properties
 from molgan.errors import InputError
-from molgan.fcd_stats import FCDStats, compute_stats, frechet_distance, reference_stats
+from molgan.evaluation.fcd import FCDStats, compute_stats, frechet_distance, reference_stats
 
 RDLogger.DisableLog("rdApp.*")
 
@@ -163,8 +163,8 @@ def fcd(
     """Fréchet ChemNet Distance between the valid generated molecules and a reference.
 
     Both sides enter as canonical SMILES of their valid molecules, duplicates kept (MOSES).
-    ``reference`` is SMILES or precomputed :class:`~molgan.fcd_stats.FCDStats`; the statistics of
-    reference SMILES are cached on disk if ``cache`` (see :func:`molgan.fcd_stats.reference_stats`).
+    ``reference`` is SMILES or precomputed :class:`~molgan.evaluation.fcd.FCDStats`; the statistics of
+    reference SMILES are cached on disk if ``cache`` (see :func:`molgan.evaluation.fcd.reference_stats`).
     ``NaN`` if fewer than 2 generated molecules are valid. ``n_jobs`` processes one-hot encode SMILES.
     """
     if not isinstance(reference, FCDStats):
@@ -190,7 +190,7 @@ def _property_mean(name: str, mols: Sequence[Mol]) -> float:
     return float(values.mean()) if values.size else math.nan
 
 
-#: ``evaluate`` key -> name in :data:`molgan.properties.PROPERTIES`.
+#: ``evaluate`` key -> name in :data:`molgan.chem.properties.PROPERTIES`.
 PROPERTY_MEANS = {"qed_mean": "qed", "logp_mean": "logp", "sa_mean": "sa"}
 
 
@@ -355,7 +355,7 @@ def load_reference(reference: str) -> list[str]:
     """Canonical SMILES of the valid molecules of a data set (``qm9``: its training split) or a file.
 
     A file is read by :func:`read_generated`. An existing path wins over a data-set name; a name
-    goes to :func:`molgan.datasets.load_dataset`.
+    goes to :func:`molgan.data.datasets.load_dataset`.
     """
     path = Path(reference).expanduser()
     if path.exists() or path.suffix or "/" in reference or "\\" in reference:
@@ -364,7 +364,7 @@ def load_reference(reference: str) -> list[str]:
             raise InputError(f"reference {path}: no valid SMILES")
         return smiles
     try:
-        from molgan.datasets import load_dataset  # another module; imported only when a name is used
+        from molgan.data.datasets import load_dataset  # another module; imported only when a name is used
     except ImportError as exc:
         raise InputError(f"reference {reference!r}: named data sets are not available ({exc})") from None
     try:

@@ -1,7 +1,7 @@
 """One optimisation step of each network: critic, generator (+ encoder), reward network.
 
 Each function takes the networks, their optimizer and tensors, updates the weights and returns the
-loss values as floats. They know nothing of files, logging or schedules (see :mod:`molgan.training`).
+loss values as floats. They know nothing of files, logging or schedules (see :mod:`molgan.training.loop`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from molgan import losses
-from molgan.modules import GanModules
-from molgan.relax import relax
+from molgan.training import losses
+from molgan.nn.build import GanModules
+from molgan.nn.relax import relax
 
 
 @dataclass

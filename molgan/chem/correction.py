@@ -2,7 +2,7 @@
 
 MoFlow-style (Zang & Wang 2020): while an atom carries more bond order than its element allows,
 the order of its highest-order bond is lowered by one (triple -> double -> single -> removed).
-Fragments are left alone: :func:`molgan.graphs.decode_graphs` decides what to do with them.
+Fragments are left alone: :func:`molgan.chem.graphs.decode_graphs` decides what to do with them.
 """
 
 from __future__ import annotations

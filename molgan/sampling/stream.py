@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from molgan.vocab import Vocabulary
+from molgan.chem.vocab import Vocabulary
 
 #: Memory (bytes, roughly) each decoding process may spend remembering graphs it has decoded.
 CACHE_BYTES = 64 * 2**20
@@ -43,7 +43,7 @@ class BlockDecoder:
 
     def __call__(self, block: tuple[np.ndarray, np.ndarray]) -> list[str | None]:
         """SMILES (``None`` = not a valid molecule) of ``nodes [B, N]``, ``adj [B, N, N]``, in order."""
-        from molgan.graphs import decode_graphs, to_smiles
+        from molgan.chem.graphs import decode_graphs, to_smiles
 
         nodes, adj = np.asarray(block[0]), np.asarray(block[1])
         keys = graph_keys(nodes, adj)
@@ -120,7 +120,7 @@ def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temp
         import torch
 
         torch.set_num_threads(1)
-        from molgan.model import load
+        from molgan.sampling.model import load
 
         model = load(path, noise_scale=noise_scale)
         _MODEL_WORKER.update(
@@ -131,7 +131,7 @@ def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temp
 
 
 def _sample_block(seed: int, block: int) -> list[str | None]:
-    from molgan.sampling import generate_block
+    from molgan.sampling.sampler import generate_block
 
     if "error" in _MODEL_WORKER:
         raise _MODEL_WORKER["error"]

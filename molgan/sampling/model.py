@@ -12,11 +12,11 @@ from rdkit import Chem
 
 from molgan.checkpoint import Checkpoint, load_checkpoint
 from molgan.errors import InputError
-from molgan.graphs import decode_graphs, to_smiles
-from molgan.modules import build_generator
+from molgan.chem.graphs import decode_graphs, to_smiles
+from molgan.nn.build import build_generator
 from molgan.pretrained import resolve_model
-from molgan.sampling import BLOCK, SamplingOptions, iter_graph_blocks
-from molgan.training import resolve_device
+from molgan.sampling.sampler import BLOCK, SamplingOptions, iter_graph_blocks
+from molgan.nn.device import resolve_device
 
 
 class Model:
@@ -163,7 +163,7 @@ def load_prior(checkpoint: Checkpoint):
     """The fitted noise mixture stored in a checkpoint, or ``None`` (noise is then N(0, I))."""
     if not checkpoint.has("prior"):
         return None
-    from molgan.nn.latent_prior import GaussianMixturePrior, KernelDensityPrior
+    from molgan.latent.priors import GaussianMixturePrior, KernelDensityPrior
 
     state = checkpoint.state_dict("prior")
     if "codes" in state:
@@ -188,9 +188,9 @@ def fit_noise_prior(
     ``kind="mixture"``: ``components`` Gaussians, widths times ``scale``. ``kind="kernel"``: a kernel
     density over the codes of ``components`` molecules with bandwidth ``scale``.
     """
-    from molgan.datasets import load_dataset
-    from molgan.latent_codes import fit_code_prior
-    from molgan.modules import build_encoder
+    from molgan.data.datasets import load_dataset
+    from molgan.latent.codes import fit_code_prior
+    from molgan.nn.build import build_encoder
 
     path = resolve_model(model_dir)
     checkpoint = load_checkpoint(path)

@@ -1,10 +1,10 @@
 """Package a trained checkpoint as a shipped model, with a model card of measured metrics.
 
-    python -m molgan.release runs/qm9/best --name qm9 --command "molgan train ..." [--samples 10000]
+    python -m molgan.pretrained.release runs/qm9/best --name qm9 --command "molgan train ..." [--samples 10000]
 
 Copies the weights (generator, encoder, critic; no optimizer state) and config into
 ``molgan/pretrained/NAME/``, samples ``--samples`` raw graphs with seed 0 (no correction), and writes
-``card.json`` with the metrics of :func:`molgan.metrics.evaluate` against the QM9 training split.
+``card.json`` with the metrics of :func:`molgan.evaluation.metrics.evaluate` against the QM9 training split.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def fcd_reference_smiles(dataset: str = "qm9", size: int = FCD_REFERENCE_SIZE) -
     """A seeded random ``size`` molecules of a data set's test split: the reference of FCD."""
     import numpy as np
 
-    from molgan.datasets import load_dataset
+    from molgan.data.datasets import load_dataset
 
     data = load_dataset(dataset)
     test = data.split("test")
@@ -35,8 +35,8 @@ def fcd_reference_smiles(dataset: str = "qm9", size: int = FCD_REFERENCE_SIZE) -
 
 
 def release(source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9") -> dict:
-    from molgan.metrics import evaluate, load_reference
-    from molgan.model import Model
+    from molgan.evaluation.metrics import evaluate, load_reference
+    from molgan.sampling.model import Model
     from molgan.pretrained import shipped_dir
 
     checkpoint = load_checkpoint(source)

@@ -2,9 +2,9 @@
 
 A batch of graphs is two integer arrays: ``nodes [B, N]`` (node-type index, 0 = empty slot) and
 ``adj [B, N, N]`` (bond-type index, 0 = no bond, symmetric, zero diagonal), with the meaning of the
-indices given by a :class:`~molgan.vocab.Vocabulary`. Encoding kekulizes aromatic rings; decoding
+indices given by a :class:`~molgan.chem.vocab.Vocabulary`. Encoding kekulizes aromatic rings; decoding
 builds RDKit molecules and returns ``None`` for a graph that is not a valid molecule. Decoding applies
-no correction unless :func:`decode_graphs` is asked for ``correct=True`` (see :mod:`molgan.correction`).
+no correction unless :func:`decode_graphs` is asked for ``correct=True`` (see :mod:`molgan.chem.correction`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from rdkit import Chem, RDLogger
 
-from molgan.vocab import Vocabulary
+from molgan.chem.vocab import Vocabulary
 
 RDLogger.DisableLog("rdApp.*")
 
@@ -134,7 +134,7 @@ def decode_graphs(
 
     Bonds touching an empty slot are ignored. A graph gives ``None`` when it has no atom, fails
     RDKit sanitization, or (with ``connected=True``) falls apart into several fragments.
-    ``correct=True`` applies :func:`molgan.correction.correct_valence` first: results from it must
+    ``correct=True`` applies :func:`molgan.chem.correction.correct_valence` first: results from it must
     be reported as *corrected*.
     """
     nodes = _as_numpy(nodes)
@@ -170,7 +170,7 @@ def decode_graphs(
     mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
     for b, mol in zip(built, mols):
         if correct:
-            from molgan.correction import correct_valence
+            from molgan.chem.correction import correct_valence
 
             mol = correct_valence(mol)
         out[b] = _sanitized(mol, connected)

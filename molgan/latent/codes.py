@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from molgan.nn.encoder import GraphEncoder
-from molgan.nn.latent_prior import GaussianMixturePrior, KernelDensityPrior, NoisePrior, fit_prior
-from molgan.vocab import Vocabulary
+from molgan.latent.priors import GaussianMixturePrior, KernelDensityPrior, NoisePrior, fit_prior
+from molgan.chem.vocab import Vocabulary
 
 
 @torch.no_grad()

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from molgan.graphs import decode_graphs, to_smiles
+from molgan.chem.graphs import decode_graphs, to_smiles
 from molgan.nn import Generator
-from molgan.nn.latent_prior import NoisePrior
-from molgan.relax import DECODINGS, hard_graphs
-from molgan.vocab import Vocabulary
+from molgan.latent.priors import NoisePrior
+from molgan.nn.relax import DECODINGS, hard_graphs
+from molgan.chem.vocab import Vocabulary
 
 BLOCK = 1024
 

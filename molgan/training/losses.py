@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from molgan.vocab import Vocabulary
+from molgan.chem.vocab import Vocabulary
 
 #: Bond order of each bond-type index (none, single, double, triple).
 BOND_ORDERS = (0.0, 1.0, 2.0, 3.0)

@@ -16,8 +16,8 @@ from rdkit import Chem
 from torch_geometric.data import Batch, Data
 from torch_geometric.utils import to_dense_adj, to_dense_batch
 
-from molgan.graphs import encode_mols
-from molgan.vocab import Vocabulary
+from molgan.chem.graphs import encode_mols
+from molgan.chem.vocab import Vocabulary
 
 NUM_EDGE_TYPES = 3  # single, double, triple
 

@@ -42,7 +42,7 @@ import numpy as np
 from rdkit import Chem, RDLogger
 
 from molgan.errors import InputError
-from molgan.properties import PROPERTIES
+from molgan.chem.properties import PROPERTIES
 
 RDLogger.DisableLog("rdApp.*")
 
@@ -57,7 +57,7 @@ _CHUNK = 1024  # rows per batch of property computation in ``write_many``
 
 
 # --------------------------------------------------------------------------------------------
-# Path checks and atomic replacement (shared with molgan.draw)
+# Path checks and atomic replacement (shared with molgan.evaluation.draw)
 # --------------------------------------------------------------------------------------------
 
 
@@ -234,7 +234,7 @@ class MoleculeWriter:
     """Streams rows of (SMILES, molecule, values) to one output; use it as a context manager.
 
     Columns are ``smiles``, then ``columns`` (values taken from ``props``), then ``properties``
-    (names from :data:`molgan.properties.PROPERTIES`, computed from the molecule unless ``props``
+    (names from :data:`molgan.chem.properties.PROPERTIES`, computed from the molecule unless ``props``
     already holds them). Values in ``props`` that are not columns raise ``ValueError``, so nothing is
     dropped silently.
     """
@@ -331,7 +331,7 @@ class MoleculeWriter:
         """Write many rows, computing properties in batches; return the number of rows written.
 
         ``props`` is either one mapping per row or a mapping of columns (name -> sequence of values,
-        as returned by :func:`molgan.properties.compute`).
+        as returned by :func:`molgan.chem.properties.compute`).
         """
         n = 0
         if isinstance(props, Mapping):

@@ -27,13 +27,13 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from molgan.csv_log import append_row, truncate_rows
+from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import InputError
-from molgan.vocab import Vocabulary
+from molgan.chem.vocab import Vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
     from molgan.checkpoint import Checkpoint
-    from molgan.datasets import MolDataset
+    from molgan.data.datasets import MolDataset
 
 #: Files written beside the searched model.
 MODEL_DIR = "model"
@@ -131,8 +131,8 @@ RoundCallback = Callable[[int, int, dict[str, float]], None]
 @torch.no_grad()
 def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, chunk: int = 8192) -> list[str | None]:
     """Canonical SMILES (or ``None``) of the argmax graphs the generator makes from noise ``z``."""
-    from molgan.relax import hard_graphs
-    from molgan.sampling import decode_smiles
+    from molgan.nn.relax import hard_graphs
+    from molgan.sampling.sampler import decode_smiles
 
     out: list[str | None] = []
     for start in range(0, len(z), chunk):
@@ -154,7 +154,7 @@ def score_smiles(reward: Callable, smiles: Sequence[str], jobs: int) -> np.ndarr
 def initial_pool(generator: torch.nn.Module, encoder: torch.nn.Module, data: MolDataset, reward: Callable,
                  cfg: SearchConfig, jobs: int) -> CodePool:
     """The best ``pool_size`` training molecules of ``data`` whose codes decode back to themselves."""
-    from molgan.latent_codes import encode_codes
+    from molgan.latent.codes import encode_codes
 
     index = data.split("train")
     smiles = [data.smiles[i] for i in index]
@@ -235,7 +235,7 @@ def optimize(
     settings; ``rounds`` and the polish / prior settings may change).
     """
     from molgan.checkpoint import load_checkpoint
-    from molgan.modules import build_generator
+    from molgan.nn.build import build_generator
     from molgan.pretrained import resolve_model
 
     checkpoint = load_checkpoint(resolve_model(model))
@@ -280,8 +280,8 @@ def optimize(
 
 def _start_pool(checkpoint: Checkpoint, generator: torch.nn.Module, reward: Callable, cfg: SearchConfig, data: str,
                 jobs: int) -> CodePool:
-    from molgan.datasets import load_dataset
-    from molgan.modules import build_encoder
+    from molgan.data.datasets import load_dataset
+    from molgan.nn.build import build_encoder
 
     encoder = build_encoder(checkpoint.config.model, checkpoint.vocab)
     checkpoint.load_into("encoder", encoder)
@@ -298,8 +298,8 @@ def _search_settings(cfg: SearchConfig) -> dict:
 
 def _save_model(checkpoint: Checkpoint, codes: Tensor, cfg: SearchConfig, path: Path, search: dict) -> None:
     """The input checkpoint with a kernel prior over ``codes``; its training metrics move to ``base_metrics``."""
-    from molgan.model import save_with_prior
-    from molgan.nn.latent_prior import KernelDensityPrior
+    from molgan.sampling.model import save_with_prior
+    from molgan.latent.priors import KernelDensityPrior
 
     extra = {"prior": {"kind": "latent-search", **asdict(cfg), **search}, "base_metrics": checkpoint.metrics}
     save_with_prior(checkpoint, KernelDensityPrior(codes, cfg.bandwidth), path, extra=extra, metrics={})
@@ -307,7 +307,7 @@ def _save_model(checkpoint: Checkpoint, codes: Tensor, cfg: SearchConfig, path: 
 
 def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np.ndarray) -> None:
     """The pool, best first: SMILES, reward, mean reward around its code, whether the prior keeps its code."""
-    from molgan.writers import atomic_path
+    from molgan.data.writers import atomic_path
 
     kept = np.zeros(len(pool), dtype=bool)
     kept[chosen] = True

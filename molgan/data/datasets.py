@@ -30,9 +30,9 @@ import rdkit
 from rdkit import Chem
 
 from molgan.errors import InputError, NothingUsableError
-from molgan.graphs import decode_graphs, encode_mols, to_smiles
-from molgan.readers import ReadTally, iter_molecules
-from molgan.vocab import QM9_VOCABULARY, Vocabulary
+from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.data.readers import ReadTally, iter_molecules
+from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 
 Mol = Chem.Mol
 
@@ -125,9 +125,9 @@ def load_dataset(
     split_seed: int = 0,
     split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
 ) -> MolDataset:
-    """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.readers`).
+    """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
-    ``vocab`` defaults to :data:`~molgan.vocab.QM9_VOCABULARY` for QM9 and is inferred from the
+    ``vocab`` defaults to :data:`~molgan.chem.vocab.QM9_VOCABULARY` for QM9 and is inferred from the
     molecules otherwise; ``max_atoms`` overrides its size (larger molecules are skipped as
     ``too_many_atoms``). ``fragments``: ``"skip"`` several-fragment molecules or keep the
     ``"largest"`` fragment. With ``cache=True`` the encoded arrays are reused when the source file
@@ -190,7 +190,7 @@ def bundled_file(name: str) -> Path:
             return packaged
     except (ModuleNotFoundError, NotADirectoryError):
         pass
-    repo = Path(__file__).resolve().parent.parent / "datasets" / name
+    repo = Path(__file__).resolve().parents[2] / "datasets" / name
     if repo.is_file():
         return repo
     raise InputError(f"bundled data file {name} not found (looked in molgan/_datasets and {repo.parent})")

@@ -9,7 +9,7 @@ from torch import nn
 from molgan.config import ModelConfig
 from molgan.nn import Generator, GraphCritic
 from molgan.nn.encoder import GraphEncoder
-from molgan.vocab import Vocabulary
+from molgan.chem.vocab import Vocabulary
 
 
 @dataclass

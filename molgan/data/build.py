@@ -1,7 +1,7 @@
 """Rebuild the bundled data files of ``datasets/`` from the packages they come from.
 
-    python -m molgan.build_data qm9 --out datasets/qm9.csv.gz
-    python -m molgan.build_data moses-sample --n 2000 --seed 0 --out datasets/moses_sample.csv.gz
+    python -m molgan.data.build qm9 --out datasets/qm9.csv.gz
+    python -m molgan.data.build moses-sample --n 2000 --seed 0 --out datasets/moses_sample.csv.gz
 
 ``qm9`` reads the three CSV files of the ``qm9pack`` package (column ``SMILES``, plus the QM9
 ``Index``) and writes one row per QM9 molecule: ``index,smiles`` with RDKit's canonical SMILES
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from rdkit import Chem, RDLogger
 
-from molgan.datasets import moses_train_file, package_dir
+from molgan.data.datasets import moses_train_file, package_dir
 from molgan.errors import InputError
 
 RDLogger.DisableLog("rdApp.*")
@@ -78,7 +78,7 @@ def _write_gzip_csv(out: str | Path, header: tuple[str, ...], rows: list[tuple])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m molgan.build_data", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m molgan.data.build", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     qm9 = commands.add_parser("qm9", help="all QM9 molecules from qm9pack")
     qm9.add_argument("--out", default="datasets/qm9.csv.gz")

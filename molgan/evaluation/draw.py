@@ -19,8 +19,8 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import Draw
 
 from molgan.errors import InputError
-from molgan.properties import PROPERTIES
-from molgan.writers import atomic_path
+from molgan.chem.properties import PROPERTIES
+from molgan.data.writers import atomic_path
 
 RDLogger.DisableLog("rdApp.*")
 
@@ -80,7 +80,7 @@ def draw_grid(
     """Draw up to ``max_mols`` molecules in a grid and write a PNG or SVG (by extension).
 
     ``legends`` is ``None`` (no captions), ``"smiles"``, a property name from
-    :data:`molgan.properties.PROPERTIES` (e.g. ``"qed"``), or one caption per input item.
+    :data:`molgan.chem.properties.PROPERTIES` (e.g. ``"qed"``), or one caption per input item.
     Invalid SMILES and ``None`` are skipped with their captions. Raises
     :class:`~molgan.errors.InputError` if nothing can be drawn or the extension is unknown.
     """

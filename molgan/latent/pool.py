@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from rdkit import Chem
 
-from molgan.graphs import encode_mols
-from molgan.vocab import Vocabulary
+from molgan.chem.graphs import encode_mols
+from molgan.chem.vocab import Vocabulary
 
 
 class ElitePool:

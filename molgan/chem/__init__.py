@@ -1,0 +1,1 @@
+"""Chemistry <-> tensors: the vocabulary, Mol <-> dense graphs, properties, correction, torch-geometric interop."""

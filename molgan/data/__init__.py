@@ -1,0 +1,1 @@
+"""Files and data sets: readers, writers, bundled and cached data sets, atomic writes, per-step CSV logs."""

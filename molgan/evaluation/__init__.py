@@ -1,0 +1,1 @@
+"""Evaluation: metrics, FCD statistics, screening and pictures."""

@@ -1,0 +1,1 @@
+"""Sampling: noise -> graphs -> molecules, streaming on all cores, and the ``Model`` that users load."""
