@@ -21,22 +21,32 @@ def _modules() -> list[str]:
     return names
 
 
-def _file_map() -> str:
+def _file_map() -> set[str]:
+    """Module paths the README's file-map table names: the folder cell (carried down) + each module cell."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"^### The file map\n(.*?)(?=^##)", text, flags=re.M | re.S)
     assert match, "README.md has no '### The file map' section"
-    return match.group(1)
+    named, folder = set(), ""
+    for line in match.group(1).splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[1].startswith("`"):
+            continue
+        if cells[0]:
+            folder = cells[0].strip("`").removeprefix("molgan/")
+        for module in re.findall(r"`([\w*]+\.py)`", cells[1]):
+            named.add(folder + module)
+    return named
 
 
 def test_the_readme_file_map_names_every_module():
     file_map = _file_map()
-    missing = [name for name in _modules() if f"`{name}`" not in file_map]
+    cli = {name for name in _modules() if name.startswith("cli/") and name.endswith("_cmd.py")}
+    missing = [name for name in _modules() if name not in file_map and not (name in cli and "cli/*_cmd.py" in file_map)]
     assert not missing, f"modules missing from the README's file map: {missing}"
 
 
 def test_the_file_map_names_no_module_that_is_gone():
-    named = set(re.findall(r"`([\w/]+\.py)`", _file_map()))
-    gone = sorted(named - set(_modules()))
+    gone = sorted(name for name in _file_map() - set(_modules()) if "*" not in name)
     assert not gone, f"the README's file map names modules that do not exist: {gone}"
 
 
