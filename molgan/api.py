@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rdkit import Chem
 
+from molgan.chem.mol import to_mol, to_mols
 from molgan.config import RunConfig, load_config
 from molgan.data.datasets import MolDataset, load_dataset
 from molgan.errors import InputError
@@ -98,7 +99,7 @@ def train(
         reward = load_reward(run.train.reward)
         if run.train.reward_focus < 1.0 or run.train.elite_size > 0:
             train_index = dataset.split("train")
-            mols = [Chem.MolFromSmiles(dataset.smiles[i]) for i in train_index]
+            mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.reward_focus)
     return _train(
         run, data, out, resume=resume, reward=reward,
@@ -134,7 +135,7 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
     """
     from molgan.scoring import load_reward
 
-    mols = [m if isinstance(m, Chem.Mol) or m is None else Chem.MolFromSmiles(str(m)) for m in molecules]
+    mols = [m if isinstance(m, Chem.Mol) or m is None else to_mol(str(m)) for m in molecules]
     return load_reward(reward).score(mols, n_jobs=n_jobs)
 
 
@@ -309,8 +310,7 @@ def _smiles_and_mols(molecules: Iterable[str | Mol | None]) -> tuple[list[str | 
             smiles.append(Chem.MolToSmiles(item) if mol is not None else None)
         else:
             text = str(item).strip() if item is not None else ""
-            mol = Chem.MolFromSmiles(text) if text else None
-            mol = mol if mol is not None and mol.GetNumAtoms() > 0 else None
+            mol = to_mol(text)
             smiles.append(text or None)
         mols.append(mol)
     return smiles, mols

@@ -25,6 +25,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     resource = None
 
+from molgan.chem.mol import to_mols
 from molgan.scoring import Reward, ReverseSigmoid, Sigmoid, Term
 
 
@@ -79,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     path = args.input or default_input()
     smiles = read_smiles(path, args.n)
     start = time.perf_counter()
-    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    mols = to_mols(smiles)
     parse_s = time.perf_counter() - start
     binary = [None if m is None else m.ToBinary() for m in mols]
     reward = benchmark_reward()

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 
+from molgan.chem.mol import to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -166,14 +166,6 @@ def check_properties(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _to_mol(smiles: str | None) -> Mol | None:
-    """Parse a SMILES; ``None`` for missing, empty or invalid input."""
-    if not smiles:
-        return None
-    mol = Chem.MolFromSmiles(smiles)
-    return mol if mol is not None and mol.GetNumAtoms() > 0 else None
-
-
 # --------------------------------------------------------------------------------------------
 # Formats: each turns rows into text on an open text stream
 # --------------------------------------------------------------------------------------------
@@ -208,7 +200,7 @@ class _SdfFormat:
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
         if mol is None:
-            mol = _to_mol(smiles)
+            mol = to_mol(smiles)
         try:
             block = Chem.MolToMolBlock(mol) if mol is not None else Chem.MolToMolBlock(Chem.Mol())
         except Exception:  # e.g. a molecule RDKit cannot kekulize: keep the row, without atoms
@@ -317,7 +309,7 @@ class MoleculeWriter:
         missing = [p for p in self.properties if p not in values]
         if missing:
             if mol is None:
-                mol = _to_mol(smiles)
+                mol = to_mol(smiles)
             for name in missing:
                 values[name] = PROPERTIES[name]([mol])[0]
         self._write_row(smiles, mol, values)
@@ -359,7 +351,7 @@ class MoleculeWriter:
     def _write_chunk(self, chunk: list[tuple[str | None, Mol | None, dict[str, Any]]]) -> int:
         need = [p for p in self.properties if any(p not in values for _, _, values in chunk)]
         if need:
-            chunk = [(s, m if m is not None else _to_mol(s), v) for s, m, v in chunk]
+            chunk = [(s, m if m is not None else to_mol(s), v) for s, m, v in chunk]
             mols = [m for _, m, _ in chunk]
             for name in need:
                 column = PROPERTIES[name](mols)

@@ -27,14 +27,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem, DataStructs, RDLogger
+from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
+from molgan.chem.mol import canonical_key, to_mol
 from molgan.chem import properties
 from molgan.errors import InputError
 from molgan.evaluation.fcd import FCDStats, compute_stats, frechet_distance, reference_stats
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -52,12 +52,8 @@ _MORGAN = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
 
 def to_valid_mol(smiles: str | None) -> Mol | None:
     """The sanitized molecule of ``smiles`` if it is valid (one connected fragment), else ``None``."""
-    if not smiles or not smiles.strip():
-        return None
-    mol = Chem.MolFromSmiles(smiles.strip())
-    if mol is None or mol.GetNumAtoms() == 0 or len(Chem.GetMolFrags(mol)) != 1:
-        return None
-    return mol
+    mol = to_mol(smiles)
+    return mol if mol is not None and len(Chem.GetMolFrags(mol)) == 1 else None
 
 
 def canonicalize(smiles: Iterable[str | None]) -> list[str | None]:
@@ -65,7 +61,7 @@ def canonicalize(smiles: Iterable[str | None]) -> list[str | None]:
     out: list[str | None] = []
     for s in smiles:
         mol = to_valid_mol(s)
-        out.append(None if mol is None else Chem.MolToSmiles(mol, isomericSmiles=False))
+        out.append(None if mol is None else canonical_key(mol))
     return out
 
 
@@ -211,7 +207,7 @@ def evaluate(
     (e.g. a test split, or cached statistics).
     """
     mols = [to_valid_mol(s) for s in smiles]
-    canonical = [None if m is None else Chem.MolToSmiles(m, isomericSmiles=False) for m in mols]
+    canonical = [None if m is None else canonical_key(m) for m in mols]
     valid = _valid(canonical)
     first_of: dict[str, Mol] = {}
     for s, m in zip(canonical, mols):

@@ -143,9 +143,9 @@ def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, 
 
 def score_smiles(reward: Callable, smiles: Sequence[str], jobs: int) -> np.ndarray:
     """Reward totals of valid SMILES (``reward.score`` on ``jobs`` processes when it has one)."""
-    from rdkit import Chem
+    from molgan.chem.mol import to_mols
 
-    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    mols = to_mols(smiles)
     if hasattr(reward, "score"):
         return np.asarray(reward.score(mols, n_jobs=jobs).total, dtype=np.float64)
     return np.asarray(reward(mols), dtype=np.float64)
