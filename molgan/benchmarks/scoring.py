@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - Windows
     resource = None
 
 from molgan.chem.mol import to_mols
+from molgan.data.datasets import bundled_file
+from molgan.errors import InputError
 from molgan.scoring import Reward, ReverseSigmoid, Sigmoid, Term
 
 
@@ -42,13 +44,10 @@ def benchmark_reward() -> Reward:
 
 def default_input() -> Path:
     """The bundled QM9 file if there is one, else qm9pack's first QM9 part."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "datasets" / "qm9.csv.gz",  # a source checkout
-        Path(str(resources.files("molgan"))) / "_datasets" / "qm9.csv.gz",  # an installed wheel
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
+    try:
+        return bundled_file("qm9.csv.gz")
+    except InputError:
+        pass
     try:
         return Path(str(resources.files("qm9pack") / "data" / "qm9_part1.csv"))
     except ModuleNotFoundError:
