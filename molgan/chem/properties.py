@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem, RDConfig
+from rdkit import RDConfig
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 
 from molgan.chem.mol import Mol, quiet_rdkit

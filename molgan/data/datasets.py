@@ -18,7 +18,6 @@ import importlib.resources
 import importlib.util
 import json
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from rdkit import Chem
 from molgan.errors import InputError, NothingUsableError
 from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
 from molgan.chem.mol import canonical_key, to_mols
+from molgan.data.atomic import atomic_file
 from molgan.data.readers import ReadTally, iter_molecules
 from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 
@@ -398,11 +398,5 @@ def _write_split(stem: Path, seed: int, fractions, splits: dict[str, np.ndarray]
 
 
 def _atomic_write(path: Path, write) -> None:
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False)
-    try:
-        with handle:
-            write(handle)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp, open(tmp, "wb") as handle:
+        write(handle)

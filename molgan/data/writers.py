@@ -31,9 +31,7 @@ import csv
 import gzip
 import io
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +40,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.chem.mol import to_mol
+from molgan.data.atomic import atomic_file
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
@@ -101,34 +100,13 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary path in the same directory as ``path``; move it onto ``path`` on success.
+    """:func:`molgan.data.atomic.atomic_file` for an output file the user named.
 
-    On an exception inside the block the temporary file is removed and ``path`` is untouched.
     Without ``force``, an existing ``path`` is refused both before and after the block (so a file
     that appeared meanwhile is not clobbered).
     """
-    path = check_output_path(path, force=force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(check_output_path(path, force=force), overwrite=force) as tmp:
         yield tmp
-        if not force and path.exists():
-            raise InputError(f"{path} exists; use --force to overwrite")
-        _set_default_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-def _set_default_mode(path: Path) -> None:
-    """``mkstemp`` creates files readable by the owner only; give them the usual umask mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~umask)
 
 
 # --------------------------------------------------------------------------------------------
