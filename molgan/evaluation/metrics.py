@@ -100,7 +100,13 @@ def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
 
 
 def novelty(smiles: Sequence[str | None], reference: Iterable[str]) -> float:
-    """Fraction of the distinct valid canonical SMILES that are not in ``reference`` (canonicalized too)."""
+    """Fraction of the distinct valid molecules whose canonical SMILES without stereo is not in ``reference``.
+
+    Both sides are keyed by :func:`molgan.chem.mol.canonical_key` (stereo dropped), the key of
+    :func:`uniqueness`; the ``novelty`` scoring component and ``screen --novel-against`` use it too.
+    The shipped model cards' novelty figures are this definition against the QM9 training split
+    (:func:`load_reference` of ``"qm9"``).
+    """
     return _novelty(set(_valid(canonicalize(smiles))), set(_valid(canonicalize(reference))))
 
 
@@ -347,15 +353,23 @@ def _read_lines(f, want: str) -> list[str | None]:
     return out
 
 
-def load_reference(reference: str) -> list[str]:
-    """Canonical SMILES of the valid molecules of a data set (``qm9``: its training split) or a file.
+def load_reference(reference: str | Path) -> list[str]:
+    """The reference molecules of novelty and FCD, as canonical SMILES of the valid ones, in order.
 
-    A file is read by :func:`read_generated`. An existing path wins over a data-set name; a name
-    goes to :func:`molgan.data.datasets.load_dataset`.
+    The one rule, for ``evaluate``, ``screen --novel-against`` and the API alike: a data set name
+    (``qm9``, ``moses-sample``, ``moses``) stands for the *training split* of that data set (as
+    :func:`molgan.data.datasets.load_dataset` builds it); anything else is a file of molecules read by
+    :func:`molgan.data.readers.iter_molecules` (SMILES, CSV/TSV with a ``smiles`` column, SDF; ``.gz``
+    too). An existing path wins over a data-set name. Valid means as in :func:`validity`.
     """
+    from molgan.data.readers import iter_molecules
+
+    reference = str(reference)
     path = Path(reference).expanduser()
     if path.exists() or path.suffix or "/" in reference or "\\" in reference:
-        smiles = _valid(canonicalize(read_generated(path)))
+        if not path.is_file():
+            raise InputError(f"reference {path}: no such file (or give a data set name such as qm9)")
+        smiles = _valid(canonicalize(text for text, _, _ in iter_molecules(path)))
         if not smiles:
             raise InputError(f"reference {path}: no valid SMILES")
         return smiles
@@ -365,6 +379,6 @@ def load_reference(reference: str) -> list[str]:
         raise InputError(f"reference {reference!r}: named data sets are not available ({exc})") from None
     try:
         dataset = load_dataset(reference)
-    except (KeyError, ValueError) as exc:
-        raise InputError(f"reference {reference!r}: {exc}") from None
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        raise InputError(f"reference {reference!r}: no such file or data set (data sets: qm9, moses-sample, moses): {exc}") from None
     return _valid(canonicalize(dataset.smiles[int(i)] for i in dataset.split("train")))
