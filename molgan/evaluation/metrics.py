@@ -84,7 +84,7 @@ def validity(smiles: Sequence[str | None]) -> float:
 def uniqueness(smiles: Sequence[str | None]) -> float:
     """Distinct canonical SMILES among the valid entries / number of valid entries."""
     valid = _valid(canonicalize(smiles))
-    return _ratio(len(set(valid)), len(valid))
+    return _unique_at(valid, len(valid))
 
 
 def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
@@ -95,8 +95,13 @@ def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
     valid = _valid(canonicalize(smiles))
     if len(valid) < k:
         warnings.warn(f"unique@{k} asked for, but only {len(valid)} valid molecules", stacklevel=2)
-    valid = valid[:k]
-    return _ratio(len(set(valid)), len(valid))
+    return _unique_at(valid, k)
+
+
+def _unique_at(valid: Sequence[str], k: int) -> float:
+    """Distinct share of the first ``k`` canonical SMILES of ``valid``."""
+    first = valid[:k]
+    return _ratio(len(set(first)), len(first))
 
 
 def novelty(smiles: Sequence[str | None], reference: Iterable[str]) -> float:
@@ -229,7 +234,7 @@ def evaluate(
     }
     for k in UNIQUE_AT:
         if len(valid) >= k:
-            result[f"unique@{k}"] = _ratio(len(set(valid[:k])), k)
+            result[f"unique@{k}"] = _unique_at(valid, k)
 
     reference_valid = None if reference is None else _valid(canonicalize(reference))
     if reference_valid is not None:
