@@ -11,11 +11,10 @@ starting the worker processes and shipping the molecules as RDKit binary).
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import time
 from collections.abc import Sequence
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from rdkit import Chem
@@ -27,6 +26,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from molgan.chem.mol import to_mols
 from molgan.data.datasets import bundled_file
+from molgan.data.readers import iter_molecules
 from molgan.errors import InputError
 from molgan.scoring import Reward, ReverseSigmoid, Sigmoid, Term
 
@@ -55,18 +55,8 @@ def default_input() -> Path:
 
 
 def read_smiles(path: Path, n: int) -> list[str]:
-    """The first ``n`` SMILES of a CSV (optionally gzipped) with a ``smiles`` column (any case)."""
-    raw = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-    with raw as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        column = [h.strip().lower() for h in header].index("smiles")
-        out = []
-        for row in reader:
-            out.append(row[column])
-            if len(out) == n:
-                break
-    return out
+    """The first ``n`` SMILES of a molecule file (a CSV with a ``smiles`` column, any case; optionally gzipped)."""
+    return [text for text, _, _ in islice(iter_molecules(path), n)]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
