@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from rdkit import Chem
 
-from molgan.chem.mol import Mol, canonical_key, quiet_rdkit, to_mol
+from molgan.chem.mol import Mol, canonical_key, quiet_rdkit
 from molgan.chem.vocab import Vocabulary
 
 #: Reasons an RDKit molecule cannot be encoded.
@@ -221,9 +221,3 @@ def _as_numpy(array) -> np.ndarray:
 def to_smiles(mols: Sequence[Mol | None]) -> list[str | None]:
     """Canonical SMILES without stereo for each molecule (``None`` stays ``None``)."""
     return [None if m is None else canonical_key(m) for m in mols]
-
-
-def canonical_smiles(smiles: str | None) -> str | None:
-    """Canonical SMILES without stereo, or ``None`` where :func:`molgan.chem.mol.to_mol` gives ``None``."""
-    mol = to_mol(smiles)
-    return None if mol is None else canonical_key(mol)
