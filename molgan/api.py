@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from rdkit import Chem
 
+from molgan.chem.mol import to_mol, to_mols
 from molgan.config import RunConfig, load_config
 from molgan.data.datasets import MolDataset, load_dataset
 from molgan.errors import InputError
@@ -98,7 +99,7 @@ def train(
         reward = load_reward(run.train.reward)
         if run.train.reward_focus < 1.0 or run.train.elite_size > 0:
             train_index = dataset.split("train")
-            mols = [Chem.MolFromSmiles(dataset.smiles[i]) for i in train_index]
+            mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.reward_focus)
     return _train(
         run, data, out, resume=resume, reward=reward,
@@ -134,7 +135,7 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
     """
     from molgan.scoring import load_reward
 
-    mols = [m if isinstance(m, Chem.Mol) or m is None else Chem.MolFromSmiles(str(m)) for m in molecules]
+    mols = [m if isinstance(m, Chem.Mol) or m is None else to_mol(str(m)) for m in molecules]
     return load_reward(reward).score(mols, n_jobs=n_jobs)
 
 
@@ -186,15 +187,17 @@ def screen(
     ``where``: conditions such as ``"qed>0.6"`` (one string or a list); ``lipinski``: rule of five
     (at most one violation); ``pains`` / ``brenk``: drop structural-alert hits; ``novel_against``:
     drop molecules found in a reference (a list of SMILES or molecules, a file, or a data set name
-    such as ``"qm9"``); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
+    such as ``"qm9"``, which stands for its training split: see
+    :func:`molgan.evaluation.metrics.load_reference`); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
     properties to compute for the molecules that pass. Invalid SMILES and ``None`` are counted in
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
+    from molgan.evaluation.metrics import load_reference
     from molgan.evaluation.screen import screen as _screen
 
     smiles, mols = _smiles_and_mols(molecules)
-    reference = _novelty_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
+    reference = load_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
     return _screen(
         smiles,
         mols=mols,
@@ -309,24 +312,7 @@ def _smiles_and_mols(molecules: Iterable[str | Mol | None]) -> tuple[list[str | 
             smiles.append(Chem.MolToSmiles(item) if mol is not None else None)
         else:
             text = str(item).strip() if item is not None else ""
-            mol = Chem.MolFromSmiles(text) if text else None
-            mol = mol if mol is not None and mol.GetNumAtoms() > 0 else None
+            mol = to_mol(text)
             smiles.append(text or None)
         mols.append(mol)
     return smiles, mols
-
-
-def _novelty_reference(reference: str | Path) -> Iterable[Mol]:
-    """Molecules of a reference file, or of every molecule of a named data set (``"qm9"``)."""
-    from molgan.data.datasets import resolve_source
-    from molgan.data.readers import iter_molecules
-
-    path, column = Path(reference).expanduser(), None
-    if not path.exists():
-        text = str(reference)
-        if path.suffix or "/" in text or "\\" in text:
-            raise InputError(f"novelty reference {text}: no such file (or give a data set name such as qm9)")
-        path, column, _ = resolve_source(text)
-        if not Path(path).exists():
-            raise InputError(f"novelty reference {text!r}: no such file or data set (data sets: qm9, moses-sample, moses)")
-    return (mol for _, mol, _ in iter_molecules(path, column))

@@ -14,9 +14,6 @@ with a rename, so a killed process leaves either the old checkpoint or the new o
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from molgan.config import RunConfig
+from molgan.data.atomic import atomic_dir, recover_dir
 from molgan.errors import CheckpointError, ConfigError
 from molgan.chem.vocab import Vocabulary, VocabularyError
 
@@ -49,12 +47,7 @@ def save_checkpoint(
 ) -> Path:
     """Write a checkpoint directory atomically (build it beside the target, then rename)."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    recover_interrupted_save(directory)
-    for stale in directory.parent.glob(f".{directory.name}.staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a save that was killed part-way
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.staging-", dir=directory.parent))
-    try:
+    with atomic_dir(directory, marker=META) as staging:
         tensors = {
             f"{name}.{key}": value.detach().cpu().contiguous()
             for name, module in modules.items()
@@ -74,39 +67,12 @@ def save_checkpoint(
             "extra": dict(extra or {}),
         }
         (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
-        _fsync_dir(staging)
-        _swap_in(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return directory
 
 
 def recover_interrupted_save(directory: str | Path) -> bool:
     """If a save was killed between its two renames, put the previous checkpoint back in place."""
-    directory = Path(directory)
-    old = directory.with_name(f".{directory.name}.old")
-    if not directory.exists() and (old / META).is_file():
-        os.replace(old, directory)
-        return True
-    return False
-
-
-def _swap_in(staging: Path, directory: Path) -> None:
-    if directory.exists():
-        old = directory.with_name(f".{directory.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(directory, old)
-        os.replace(staging, directory)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, directory)
-
-
-def _fsync_dir(path: Path) -> None:
-    for item in path.iterdir():
-        with open(item, "rb") as handle:
-            os.fsync(handle.fileno())
+    return recover_dir(directory, marker=META)
 
 
 class Checkpoint:

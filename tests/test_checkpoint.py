@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import molgan.checkpoint as checkpoint_module
+import molgan.data.atomic as atomic_module
 from molgan.checkpoint import FORMAT_VERSION, META, WEIGHTS, load_checkpoint, save_checkpoint
 from molgan.config import ModelConfig, RunConfig
 from molgan.errors import CheckpointError, InputError
@@ -58,7 +58,7 @@ def test_a_failed_save_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     def broken(path):
         raise OSError("disk full")
 
-    monkeypatch.setattr(checkpoint_module, "_fsync_dir", broken)
+    monkeypatch.setattr(atomic_module, "sync_files", broken)
     with pytest.raises(OSError):
         saved(tmp_path, step=2)
     assert load_checkpoint(tmp_path / "ckpt").step == 1
@@ -76,7 +76,7 @@ def test_a_kill_during_the_directory_swap_leaves_a_loadable_checkpoint(tmp_path,
             raise KeyboardInterrupt  # stands for SIGKILL between the two renames
         real_replace(src, dst)
 
-    monkeypatch.setattr(checkpoint_module.os, "replace", killed_on_second_rename)
+    monkeypatch.setattr(atomic_module.os, "replace", killed_on_second_rename)
     with pytest.raises(KeyboardInterrupt):
         saved(tmp_path, step=2)
     monkeypatch.undo()

@@ -67,23 +67,28 @@ def test_screen_to_stdout_and_novelty_file(tmp_path, samples):
     assert lines[1:] == [f"{RHODANINE}\tc", "CC(=O)Nc1ccc(O)cc1\tf"]
 
 
-def test_screen_novel_against_dataset_name(tmp_path, samples, monkeypatch):
+def test_screen_novel_against_dataset_name_uses_its_training_split(tmp_path, samples, monkeypatch):
+    import numpy as np
+
     import molgan.data.datasets
 
-    reference = tmp_path / "fake_qm9.csv"
-    reference.write_text("index,smiles\n1,CCO\n2," + RHODANINE + "\n")
+    class FakeSet:
+        smiles = ["CCO", RHODANINE, "CC(=O)Nc1ccc(O)cc1"]
+
+        def split(self, name):
+            return np.array({"train": [0, 1], "valid": [], "test": [2]}[name])
+
     seen = []
 
-    def resolve_source(name):
+    def load_dataset(name):
         seen.append(name)
-        return reference, "smiles", None
+        return FakeSet()
 
-    monkeypatch.setattr(molgan.data.datasets, "resolve_source", resolve_source)
-    out = tmp_path / "novel.sdf.gz"
-    result = runner.invoke(app, ["screen", str(samples), "-o", str(out), "--novel-against", "qm9"])
+    monkeypatch.setattr(molgan.data.datasets, "load_dataset", load_dataset)
+    result = runner.invoke(app, ["screen", str(samples), "-o", "-", "--novel-against", "qm9"])
     assert result.exit_code == 0, result.output
-    with gzip.open(out, "rt") as handle:
-        assert handle.read().count("$$$$") == 2
+    # CCO (and its twin OCC) and the rhodanine are in the training split; paracetamol only in the test split
+    assert result.stdout.splitlines()[1:] == ["c1ccccc1O\te", "CC(=O)Nc1ccc(O)cc1\tf"]
     assert seen == ["qm9"]
     monkeypatch.undo()
     result = runner.invoke(app, ["screen", str(samples), "-o", "-", "--novel-against", "no_such_set"])

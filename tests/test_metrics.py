@@ -153,6 +153,7 @@ def test_evaluate_without_reference_and_unique_at_k():
     result = metrics.evaluate(smiles)
     assert "novelty" not in result and "fcd" not in result and "unique@10000" not in result
     assert result["unique@1000"] == pytest.approx(8 / 1000)
+    assert result["unique@1000"] == metrics.unique_at_k(smiles, 1000)
 
 
 def test_read_generated_csv_keeps_every_row_in_order(tmp_path):

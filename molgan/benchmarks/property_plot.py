@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
 
-    from rdkit import Chem
+    from molgan.chem.mol import to_mols
 
     from molgan.data.datasets import load_dataset
     from molgan.evaluation.draw import plot_property_distributions
@@ -42,11 +42,11 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.models.split(","):
         raw = load(name).sample_raw(args.num, seed=0)
         sets[f"{name} samples (distinct valid)"] = sorted({s for s in raw if s})
-    values = {label: compute([Chem.MolFromSmiles(s) for s in smiles]) for label, smiles in sets.items()}
+    values = {label: compute(to_mols(smiles)) for label, smiles in sets.items()}
     for label, v in values.items():
         print(f"{label:40} n={len(v):6d} mean {args.property} {np.mean(v):.4f}")
     if args.threshold is not None:
-        everything = compute([Chem.MolFromSmiles(data.smiles[i]) for i in train])
+        everything = compute(to_mols(data.smiles[i] for i in train))
         above = int((everything >= args.threshold).sum())
         print(
             f"QM9 training split: {above} of {len(everything)} molecules ({100 * above / len(everything):.2f} %) have "

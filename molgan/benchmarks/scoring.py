@@ -11,11 +11,10 @@ starting the worker processes and shipping the molecules as RDKit binary).
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
 import time
 from collections.abc import Sequence
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from rdkit import Chem
@@ -25,6 +24,10 @@ try:
 except ImportError:  # pragma: no cover - Windows
     resource = None
 
+from molgan.chem.mol import to_mols
+from molgan.data.datasets import bundled_file
+from molgan.data.readers import iter_molecules
+from molgan.errors import InputError
 from molgan.scoring import Reward, ReverseSigmoid, Sigmoid, Term
 
 
@@ -41,13 +44,10 @@ def benchmark_reward() -> Reward:
 
 def default_input() -> Path:
     """The bundled QM9 file if there is one, else qm9pack's first QM9 part."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "datasets" / "qm9.csv.gz",  # a source checkout
-        Path(str(resources.files("molgan"))) / "_datasets" / "qm9.csv.gz",  # an installed wheel
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
+    try:
+        return bundled_file("qm9.csv.gz")
+    except InputError:
+        pass
     try:
         return Path(str(resources.files("qm9pack") / "data" / "qm9_part1.csv"))
     except ModuleNotFoundError:
@@ -55,18 +55,8 @@ def default_input() -> Path:
 
 
 def read_smiles(path: Path, n: int) -> list[str]:
-    """The first ``n`` SMILES of a CSV (optionally gzipped) with a ``smiles`` column (any case)."""
-    raw = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
-    with raw as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        column = [h.strip().lower() for h in header].index("smiles")
-        out = []
-        for row in reader:
-            out.append(row[column])
-            if len(out) == n:
-                break
-    return out
+    """The first ``n`` SMILES of a molecule file (a CSV with a ``smiles`` column, any case; optionally gzipped)."""
+    return [text for text, _, _ in islice(iter_molecules(path), n)]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -79,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     path = args.input or default_input()
     smiles = read_smiles(path, args.n)
     start = time.perf_counter()
-    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    mols = to_mols(smiles)
     parse_s = time.perf_counter() - start
     binary = [None if m is None else m.ToBinary() for m in mols]
     reward = benchmark_reward()

@@ -20,13 +20,15 @@ from collections.abc import Sequence
 import numpy as np
 from rdkit import Chem
 
+from molgan.chem.mol import to_mols
+
 CHARGED = Chem.MolFromSmarts("[!+0]")
 HETERO_F = Chem.MolFromSmarts("[#7,#8]-[#9]")
 
 
 def chemistry(smiles: Sequence[str]) -> tuple[float, float]:
     """Shares of molecules with a formal charge, and with an N-F or O-F bond."""
-    mols = [m for m in (Chem.MolFromSmiles(s) for s in smiles) if m is not None]
+    mols = [m for m in to_mols(smiles) if m is not None]
     if not mols:
         return float("nan"), float("nan")
     charged = np.mean([m.HasSubstructMatch(CHARGED) for m in mols])
@@ -59,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         if not distinct:
             print(f"{label:<22} no valid molecule in {len(raw)} samples", flush=True)
             return
-        qed = float(np.mean(qed_of([Chem.MolFromSmiles(s) for s in distinct])))
+        qed = float(np.mean(qed_of(to_mols(distinct))))
         charged, hetero_f = chemistry(distinct)
         share = f"{100 * len(set(distinct) & library) / len(distinct):>10.1f}" if library is not None else f"{'-':>10}"
         print(f"{label:<22} {100 * len(valid) / len(raw):>8.1f} {100 * len(distinct) / max(1, len(valid)):>9.1f} "

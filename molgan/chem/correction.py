@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from rdkit import Chem
 
+from molgan.chem.valence import has_valence_limit, max_valence
+
 #: Bond type after lowering the order by one (``None``: remove the bond).
 _LOWER = {
     Chem.BondType.TRIPLE: Chem.BondType.DOUBLE,
@@ -23,16 +25,8 @@ def allowed_valence(atom: Chem.Atom) -> int | None:
 
     A charged atom is treated like its isoelectronic neighbour (``N+`` like C, ``O-`` like F).
     """
-    table = Chem.GetPeriodicTable()
-    z = atom.GetAtomicNum() - atom.GetFormalCharge()
-    if z <= 0:
-        return 0
-    if z > 118:
-        return None
-    valences = list(table.GetValenceList(z))
-    if any(v < 0 for v in valences):  # -1: RDKit sets no limit for this element
-        return None
-    return max(valences) if valences else None
+    z, charge = atom.GetAtomicNum(), atom.GetFormalCharge()
+    return max_valence(z, charge) if has_valence_limit(z, charge) else None
 
 
 def _used_valence(atom: Chem.Atom) -> float:

@@ -15,13 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 
+from molgan.chem.mol import Mol, canonical_key, quiet_rdkit
 from molgan.chem.vocab import Vocabulary
-
-RDLogger.DisableLog("rdApp.*")
-
-Mol = Chem.Mol
 
 #: Reasons an RDKit molecule cannot be encoded.
 TOO_MANY_ATOMS = "too_many_atoms"
@@ -167,13 +164,14 @@ def decode_graphs(
     out: list[Mol | None] = [None] * len(nodes)
     if not bodies:
         return out
-    mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
-    for b, mol in zip(built, mols):
-        if correct:
-            from molgan.chem.correction import correct_valence
+    with quiet_rdkit():
+        mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
+        for b, mol in zip(built, mols):
+            if correct:
+                from molgan.chem.correction import correct_valence
 
-            mol = correct_valence(mol)
-        out[b] = _sanitized(mol, connected)
+                mol = correct_valence(mol)
+            out[b] = _sanitized(mol, connected)
     return out
 
 
@@ -222,10 +220,4 @@ def _as_numpy(array) -> np.ndarray:
 
 def to_smiles(mols: Sequence[Mol | None]) -> list[str | None]:
     """Canonical SMILES without stereo for each molecule (``None`` stays ``None``)."""
-    return [None if m is None else Chem.MolToSmiles(m, isomericSmiles=False) for m in mols]
-
-
-def canonical_smiles(smiles: str) -> str | None:
-    """Canonical SMILES without stereo, or ``None`` if RDKit cannot parse it."""
-    mol = Chem.MolFromSmiles(smiles)
-    return None if mol is None else Chem.MolToSmiles(mol, isomericSmiles=False)
+    return [None if m is None else canonical_key(m) for m in mols]

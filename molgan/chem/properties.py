@@ -17,12 +17,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem, RDConfig, RDLogger
+from rdkit import RDConfig
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 
-RDLogger.DisableLog("rdApp.*")
-
-Mol = Chem.Mol
+from molgan.chem.mol import Mol, quiet_rdkit
 
 
 def _contrib_module(folder: str, name: str):
@@ -53,15 +51,16 @@ def _npscorer():
 def map_mols(fn: Callable[[Mol], float], mols: Sequence[Mol | None]) -> np.ndarray:
     """``fn`` over the molecules as a float array; NaN for ``None``, an exception or a non-finite value."""
     out = np.full(len(mols), np.nan, dtype=np.float64)
-    for i, mol in enumerate(mols):
-        if mol is None:
-            continue
-        try:
-            value = float(fn(mol))
-        except Exception:  # RDKit raises many kinds on odd molecules
-            continue
-        if math.isfinite(value):
-            out[i] = value
+    with quiet_rdkit():
+        for i, mol in enumerate(mols):
+            if mol is None:
+                continue
+            try:
+                value = float(fn(mol))
+            except Exception:  # RDKit raises many kinds on odd molecules
+                continue
+            if math.isfinite(value):
+                out[i] = value
     return out
 
 

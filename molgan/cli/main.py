@@ -17,6 +17,7 @@ from molgan.cli import (
     screen_cmd,
     train_cmd,
 )
+from molgan.chem.mol import quiet_rdkit
 from molgan.errors import MolganError
 
 app = typer.Typer(
@@ -41,7 +42,8 @@ for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_
 def run() -> None:
     """Run the CLI; a :class:`MolganError` or an OS error becomes one line on stderr, no traceback."""
     try:
-        app()  # standalone mode: typer reports usage errors itself (exit code 2)
+        with quiet_rdkit():  # RDKit's per-molecule warnings would bury the command's own output
+            app()  # standalone mode: typer reports usage errors itself (exit code 2)
     except MolganError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

@@ -32,27 +32,6 @@ Examples:
 """
 
 
-def _reference(value: str) -> Iterable:
-    """Reference molecules for novelty: an existing file, else every molecule of a named data set.
-
-    A data set name is resolved to its file with :func:`molgan.data.datasets.resolve_source` and read
-    directly: novelty needs only the molecules, not the featurized (and filtered) data set.
-    """
-    path = Path(value)
-    if not path.exists() and (path.suffix or "/" in value or "\\" in value):
-        raise InputError(f"novelty reference {value}: no such file (or give a data set name such as qm9)")
-    column = None
-    if not path.exists():
-        from molgan.data.datasets import resolve_source
-
-        path, column, _ = resolve_source(value)
-        if not Path(path).exists():
-            known = "qm9, moses-sample, moses"
-            raise InputError(f"novelty reference {value!r}: no such file or data set (data sets: {known})")
-    from molgan.data.readers import iter_molecules
-
-    return (mol for _, mol, _ in iter_molecules(path, column))
-
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
@@ -78,7 +57,7 @@ def screen_command(
         Optional[str],
         typer.Option(
             "--novel-against",
-            help="Keep only molecules absent from this file or data set (qm9: all of QM9, not only the training split).",
+            help="Keep only molecules absent from this file or data set (a data set name such as qm9 stands for its training split).",
         ),
     ] = None,
     no_dedupe: Annotated[bool, typer.Option("--no-dedupe", help="Keep duplicate molecules.")] = False,
@@ -103,7 +82,9 @@ def screen_command(
 
     from molgan.data.readers import ReadTally, iter_molecules
 
-    reference = _reference(novel_against) if novel_against is not None else None
+    from molgan.evaluation.metrics import load_reference
+
+    reference = load_reference(novel_against) if novel_against is not None else None
     filters = build_filters(
         where=conditions,
         lipinski=lipinski,

@@ -22,12 +22,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 
+from molgan.chem.mol import canonical_key, quiet_rdkit
 from molgan.data.datasets import moses_train_file, package_dir
 from molgan.errors import InputError
 
-RDLogger.DisableLog("rdApp.*")
 
 QM9_PARTS = ("qm9_part1.csv", "qm9_part2.csv", "qm9_part3.csv")
 
@@ -40,11 +40,12 @@ def build_qm9(out: str | Path) -> dict[str, int]:
     for part in QM9_PARTS:
         with open(folder / part, newline="", encoding="utf-8") as handle:
             for record in csv.DictReader(handle):
-                mol = Chem.MolFromSmiles(record["SMILES"])
+                with quiet_rdkit():
+                    mol = Chem.MolFromSmiles(record["SMILES"])
                 if mol is None:
                     unparsable += 1
                     continue
-                rows.append((int(record["Index"]), Chem.MolToSmiles(mol, isomericSmiles=False)))
+                rows.append((int(record["Index"]), canonical_key(mol)))
     rows.sort()
     _write_gzip_csv(out, ("index", "smiles"), rows)
     return {"written": len(rows), "unparsable": unparsable}

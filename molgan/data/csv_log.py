@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from molgan.data.atomic import atomic_file
+
 
 def append_row(path: Path, columns: Sequence[str], row: Mapping[str, Any], *, line_end: str = "\r\n") -> None:
     """Append one row (header first when the file is new); floats as ``%.6g``, NaN and missing as empty."""
@@ -36,10 +38,8 @@ def truncate_rows(path: Path, columns: Sequence[str], key: str, last: int, *, li
         return
     with open(path, newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r.get(key) and int(float(r[key])) <= last]
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", newline="") as handle:
+    with atomic_file(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), lineterminator=line_end)
         writer.writeheader()
         for row in rows:
             writer.writerow({k: row.get(k, "") for k in columns})
-    os.replace(tmp, path)

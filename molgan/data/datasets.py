@@ -18,7 +18,6 @@ import importlib.resources
 import importlib.util
 import json
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +30,8 @@ from rdkit import Chem
 
 from molgan.errors import InputError, NothingUsableError
 from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.chem.mol import canonical_key, to_mols
+from molgan.data.atomic import atomic_file
 from molgan.data.readers import ReadTally, iter_molecules
 from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 
@@ -249,7 +250,7 @@ def _featurize(
     n_mols = 0
     for _, mol, _ in iter_molecules(path, column, keep_fragments=fragments, tally=tally):
         n_mols += 1
-        text = Chem.MolToSmiles(mol, isomericSmiles=False)
+        text = canonical_key(mol)
         if text in seen:
             continue
         seen.add(text)
@@ -278,7 +279,7 @@ def _featurize(
     kept_smiles: list[str] = []
     node_parts, adj_parts = [], []
     for start in range(0, len(canonical), _CHUNK):
-        chunk = [Chem.MolFromSmiles(text) for text in canonical[start : start + _CHUNK]]
+        chunk = to_mols(canonical[start : start + _CHUNK])
         encoded = encode_mols(chunk, vocab, ordering="canonical")
         skipped.update(reason for reason in encoded.failures if reason is not None)
         ok = np.flatnonzero(encoded.ok)
@@ -397,11 +398,5 @@ def _write_split(stem: Path, seed: int, fractions, splits: dict[str, np.ndarray]
 
 
 def _atomic_write(path: Path, write) -> None:
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False)
-    try:
-        with handle:
-            write(handle)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp, open(tmp, "wb") as handle:
+        write(handle)

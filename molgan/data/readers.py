@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 
+from molgan.chem.mol import quiet_rdkit
 from molgan.errors import InputError, NothingUsableError
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -298,8 +298,13 @@ def _find_column(header: list[str], wanted: str | None, path: Path) -> int:
 
 def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict]]:
     supplier = Chem.ForwardSDMolSupplier(raw, sanitize=True, removeHs=True)
+    records = iter(supplier)
     try:
-        for mol in supplier:
+        while True:
+            with quiet_rdkit():
+                mol = next(records, _END)
+            if mol is _END:
+                return
             if mol is None:
                 tally.skip("unparsable_record")
                 continue
@@ -314,8 +319,12 @@ def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | N
         tally.skipped["unparsable_record"] += 1
 
 
+_END = object()
+
+
 def _parse_smiles(text: str, tally: ReadTally) -> Mol | None:
-    mol = Chem.MolFromSmiles(text)
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(text)
     if mol is None or mol.GetNumAtoms() == 0:
         tally.skip("unparsable_smiles" if mol is None else "empty_molecule")
         return None

@@ -31,20 +31,19 @@ import csv
 import gzip
 import io
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 
+from molgan.chem.mol import to_mol
+from molgan.data.atomic import atomic_file
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -101,34 +100,13 @@ def check_output_path(path: str | Path, *, force: bool = False) -> Path:
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary path in the same directory as ``path``; move it onto ``path`` on success.
+    """:func:`molgan.data.atomic.atomic_file` for an output file the user named.
 
-    On an exception inside the block the temporary file is removed and ``path`` is untouched.
     Without ``force``, an existing ``path`` is refused both before and after the block (so a file
     that appeared meanwhile is not clobbered).
     """
-    path = check_output_path(path, force=force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(check_output_path(path, force=force), overwrite=force) as tmp:
         yield tmp
-        if not force and path.exists():
-            raise InputError(f"{path} exists; use --force to overwrite")
-        _set_default_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
-
-
-def _set_default_mode(path: Path) -> None:
-    """``mkstemp`` creates files readable by the owner only; give them the usual umask mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o666 & ~umask)
 
 
 # --------------------------------------------------------------------------------------------
@@ -166,14 +144,6 @@ def check_properties(names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _to_mol(smiles: str | None) -> Mol | None:
-    """Parse a SMILES; ``None`` for missing, empty or invalid input."""
-    if not smiles:
-        return None
-    mol = Chem.MolFromSmiles(smiles)
-    return mol if mol is not None and mol.GetNumAtoms() > 0 else None
-
-
 # --------------------------------------------------------------------------------------------
 # Formats: each turns rows into text on an open text stream
 # --------------------------------------------------------------------------------------------
@@ -208,7 +178,7 @@ class _SdfFormat:
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
         if mol is None:
-            mol = _to_mol(smiles)
+            mol = to_mol(smiles)
         try:
             block = Chem.MolToMolBlock(mol) if mol is not None else Chem.MolToMolBlock(Chem.Mol())
         except Exception:  # e.g. a molecule RDKit cannot kekulize: keep the row, without atoms
@@ -317,7 +287,7 @@ class MoleculeWriter:
         missing = [p for p in self.properties if p not in values]
         if missing:
             if mol is None:
-                mol = _to_mol(smiles)
+                mol = to_mol(smiles)
             for name in missing:
                 values[name] = PROPERTIES[name]([mol])[0]
         self._write_row(smiles, mol, values)
@@ -359,7 +329,7 @@ class MoleculeWriter:
     def _write_chunk(self, chunk: list[tuple[str | None, Mol | None, dict[str, Any]]]) -> int:
         need = [p for p in self.properties if any(p not in values for _, _, values in chunk)]
         if need:
-            chunk = [(s, m if m is not None else _to_mol(s), v) for s, m, v in chunk]
+            chunk = [(s, m if m is not None else to_mol(s), v) for s, m, v in chunk]
             mols = [m for _, m, _ in chunk]
             for name in need:
                 column = PROPERTIES[name](mols)

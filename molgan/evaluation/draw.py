@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 from rdkit.Chem import Draw
 
+from molgan.chem.mol import to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 from molgan.data.writers import atomic_path
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -42,11 +42,7 @@ def _suffix(path: str | Path, allowed: Sequence[str]) -> str:
 def _to_mol(item: str | Mol | None) -> Mol | None:
     if item is None or isinstance(item, Mol):
         return item
-    text = str(item).strip()
-    if not text:
-        return None
-    mol = Chem.MolFromSmiles(text)
-    return mol if mol is not None and mol.GetNumAtoms() > 0 else None
+    return to_mol(str(item))
 
 
 def _number(value: float) -> str:

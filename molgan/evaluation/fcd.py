@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from molgan.data.atomic import atomic_file
 
 #: Bump when anything that changes the statistics changes (model, preprocessing, SMILES choice).
 STATS_VERSION = "molgan-fcd-1"
@@ -53,14 +54,8 @@ class FCDStats:
         """Write to ``path`` as ``.npz`` atomically (a reader never sees a half-written file)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, mu=self.mu, sigma=self.sigma, n=np.int64(self.n), version=np.str_(STATS_VERSION))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, mu=self.mu, sigma=self.sigma, n=np.int64(self.n), version=np.str_(STATS_VERSION))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FCDStats:

@@ -27,14 +27,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem, DataStructs, RDLogger
+from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
+from molgan.chem.mol import canonical_key, to_mol
 from molgan.chem import properties
 from molgan.errors import InputError
 from molgan.evaluation.fcd import FCDStats, compute_stats, frechet_distance, reference_stats
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -52,12 +52,8 @@ _MORGAN = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
 
 def to_valid_mol(smiles: str | None) -> Mol | None:
     """The sanitized molecule of ``smiles`` if it is valid (one connected fragment), else ``None``."""
-    if not smiles or not smiles.strip():
-        return None
-    mol = Chem.MolFromSmiles(smiles.strip())
-    if mol is None or mol.GetNumAtoms() == 0 or len(Chem.GetMolFrags(mol)) != 1:
-        return None
-    return mol
+    mol = to_mol(smiles)
+    return mol if mol is not None and len(Chem.GetMolFrags(mol)) == 1 else None
 
 
 def canonicalize(smiles: Iterable[str | None]) -> list[str | None]:
@@ -65,7 +61,7 @@ def canonicalize(smiles: Iterable[str | None]) -> list[str | None]:
     out: list[str | None] = []
     for s in smiles:
         mol = to_valid_mol(s)
-        out.append(None if mol is None else Chem.MolToSmiles(mol, isomericSmiles=False))
+        out.append(None if mol is None else canonical_key(mol))
     return out
 
 
@@ -88,7 +84,7 @@ def validity(smiles: Sequence[str | None]) -> float:
 def uniqueness(smiles: Sequence[str | None]) -> float:
     """Distinct canonical SMILES among the valid entries / number of valid entries."""
     valid = _valid(canonicalize(smiles))
-    return _ratio(len(set(valid)), len(valid))
+    return _unique_at(valid, len(valid))
 
 
 def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
@@ -99,12 +95,23 @@ def unique_at_k(smiles: Sequence[str | None], k: int) -> float:
     valid = _valid(canonicalize(smiles))
     if len(valid) < k:
         warnings.warn(f"unique@{k} asked for, but only {len(valid)} valid molecules", stacklevel=2)
-    valid = valid[:k]
-    return _ratio(len(set(valid)), len(valid))
+    return _unique_at(valid, k)
+
+
+def _unique_at(valid: Sequence[str], k: int) -> float:
+    """Distinct share of the first ``k`` canonical SMILES of ``valid``."""
+    first = valid[:k]
+    return _ratio(len(set(first)), len(first))
 
 
 def novelty(smiles: Sequence[str | None], reference: Iterable[str]) -> float:
-    """Fraction of the distinct valid canonical SMILES that are not in ``reference`` (canonicalized too)."""
+    """Fraction of the distinct valid molecules whose canonical SMILES without stereo is not in ``reference``.
+
+    Both sides are keyed by :func:`molgan.chem.mol.canonical_key` (stereo dropped), the key of
+    :func:`uniqueness`; the ``novelty`` scoring component and ``screen --novel-against`` use it too.
+    The shipped model cards' novelty figures are this definition against the QM9 training split
+    (:func:`load_reference` of ``"qm9"``).
+    """
     return _novelty(set(_valid(canonicalize(smiles))), set(_valid(canonicalize(reference))))
 
 
@@ -211,7 +218,7 @@ def evaluate(
     (e.g. a test split, or cached statistics).
     """
     mols = [to_valid_mol(s) for s in smiles]
-    canonical = [None if m is None else Chem.MolToSmiles(m, isomericSmiles=False) for m in mols]
+    canonical = [None if m is None else canonical_key(m) for m in mols]
     valid = _valid(canonical)
     first_of: dict[str, Mol] = {}
     for s, m in zip(canonical, mols):
@@ -227,7 +234,7 @@ def evaluate(
     }
     for k in UNIQUE_AT:
         if len(valid) >= k:
-            result[f"unique@{k}"] = _ratio(len(set(valid[:k])), k)
+            result[f"unique@{k}"] = _unique_at(valid, k)
 
     reference_valid = None if reference is None else _valid(canonicalize(reference))
     if reference_valid is not None:
@@ -351,15 +358,23 @@ def _read_lines(f, want: str) -> list[str | None]:
     return out
 
 
-def load_reference(reference: str) -> list[str]:
-    """Canonical SMILES of the valid molecules of a data set (``qm9``: its training split) or a file.
+def load_reference(reference: str | Path) -> list[str]:
+    """The reference molecules of novelty and FCD, as canonical SMILES of the valid ones, in order.
 
-    A file is read by :func:`read_generated`. An existing path wins over a data-set name; a name
-    goes to :func:`molgan.data.datasets.load_dataset`.
+    The one rule, for ``evaluate``, ``screen --novel-against`` and the API alike: a data set name
+    (``qm9``, ``moses-sample``, ``moses``) stands for the *training split* of that data set (as
+    :func:`molgan.data.datasets.load_dataset` builds it); anything else is a file of molecules read by
+    :func:`molgan.data.readers.iter_molecules` (SMILES, CSV/TSV with a ``smiles`` column, SDF; ``.gz``
+    too). An existing path wins over a data-set name. Valid means as in :func:`validity`.
     """
+    from molgan.data.readers import iter_molecules
+
+    reference = str(reference)
     path = Path(reference).expanduser()
     if path.exists() or path.suffix or "/" in reference or "\\" in reference:
-        smiles = _valid(canonicalize(read_generated(path)))
+        if not path.is_file():
+            raise InputError(f"reference {path}: no such file (or give a data set name such as qm9)")
+        smiles = _valid(canonicalize(text for text, _, _ in iter_molecules(path)))
         if not smiles:
             raise InputError(f"reference {path}: no valid SMILES")
         return smiles
@@ -369,6 +384,6 @@ def load_reference(reference: str) -> list[str]:
         raise InputError(f"reference {reference!r}: named data sets are not available ({exc})") from None
     try:
         dataset = load_dataset(reference)
-    except (KeyError, ValueError) as exc:
-        raise InputError(f"reference {reference!r}: {exc}") from None
+    except (KeyError, ValueError, FileNotFoundError) as exc:
+        raise InputError(f"reference {reference!r}: no such file or data set (data sets: qm9, moses-sample, moses): {exc}") from None
     return _valid(canonicalize(dataset.smiles[int(i)] for i in dataset.split("train")))

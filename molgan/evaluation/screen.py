@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from rdkit import Chem, RDLogger
+from rdkit import Chem
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from molgan.chem.mol import to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
-RDLogger.DisableLog("rdApp.*")
 
 Mol = Chem.Mol
 
@@ -250,7 +250,7 @@ class NoveltyFilter(Filter):
         keys: set[str] = set()
         invalid = 0
         for item in reference:
-            key = _canonical(item if isinstance(item, Mol) else _to_mol(item), isomeric=False)
+            key = _canonical(item if isinstance(item, Mol) else to_mol(item), isomeric=False)
             if key is None:
                 invalid += 1
             else:
@@ -339,16 +339,6 @@ class ScreenResult:
         return len(self.smiles)
 
 
-def _to_mol(smiles: str | None) -> Mol | None:
-    if not smiles or not isinstance(smiles, str):
-        return None
-    smiles = smiles.strip()
-    if not smiles:
-        return None
-    mol = Chem.MolFromSmiles(smiles)
-    return mol if mol is not None and mol.GetNumAtoms() > 0 else None
-
-
 class Screener:
     """Runs a sequence of filters over chunks of molecules and keeps the running counts.
 
@@ -379,7 +369,7 @@ class Screener:
         """Screen the next chunk; ``indices`` of the result count from the start of the stream."""
         offset = self.n_read
         if mols is None:
-            mols = [_to_mol(s) for s in smiles]
+            mols = [to_mol(s) for s in smiles]
         elif len(mols) != len(smiles):
             raise ValueError(f"got {len(smiles)} SMILES but {len(mols)} molecules")
         self.n_read += len(smiles)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rdkit import Chem
 
 from molgan.chem.graphs import encode_mols
+from molgan.chem.mol import to_mols
 from molgan.chem.vocab import Vocabulary
 
 
@@ -48,7 +48,7 @@ class ElitePool:
         candidates = [(s, v) for s, v in fresh.items() if v > worst]
         if not candidates:
             return 0
-        encoded = encode_mols([Chem.MolFromSmiles(s) for s, _ in candidates], self.vocab)
+        encoded = encode_mols(to_mols(s for s, _ in candidates), self.vocab)
         keep = np.flatnonzero(encoded.ok)
         all_smiles = self.smiles + [candidates[i][0] for i in keep]
         all_scores = np.concatenate([self.scores, np.array([candidates[i][1] for i in keep])])

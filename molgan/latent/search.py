@@ -16,7 +16,6 @@ evolutionary search (keep the best, perturb them) instead of a surrogate model.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -27,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from molgan.data.atomic import atomic_file
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import InputError
 from molgan.chem.vocab import Vocabulary
@@ -143,9 +143,9 @@ def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, 
 
 def score_smiles(reward: Callable, smiles: Sequence[str], jobs: int) -> np.ndarray:
     """Reward totals of valid SMILES (``reward.score`` on ``jobs`` processes when it has one)."""
-    from rdkit import Chem
+    from molgan.chem.mol import to_mols
 
-    mols = [Chem.MolFromSmiles(s) for s in smiles]
+    mols = to_mols(smiles)
     if hasattr(reward, "score"):
         return np.asarray(reward.score(mols, n_jobs=jobs).total, dtype=np.float64)
     return np.asarray(reward(mols), dtype=np.float64)
@@ -307,12 +307,10 @@ def _save_model(checkpoint: Checkpoint, codes: Tensor, cfg: SearchConfig, path: 
 
 def _write_pool_csv(path: Path, pool: CodePool, expected: np.ndarray, chosen: np.ndarray) -> None:
     """The pool, best first: SMILES, reward, mean reward around its code, whether the prior keeps its code."""
-    from molgan.data.writers import atomic_path
-
     kept = np.zeros(len(pool), dtype=bool)
     kept[chosen] = True
     rows = "".join(f"{s},{v:.6g},{e:.6g},{int(k)}\n" for s, v, e, k in zip(pool.smiles, pool.scores, expected, kept))
-    with atomic_path(path, force=True) as tmp:
+    with atomic_file(path) as tmp:
         tmp.write_text("smiles,score,expected_score,in_prior\n" + rows)
 
 
@@ -330,9 +328,8 @@ def _save_state(path: Path, pool: CodePool, seen: set[str], done: int, seconds: 
     tensors = {"codes": pool.codes.contiguous(), "scores": torch.from_numpy(pool.scores.copy()),
                "rng": rng.get_state(), "smiles": text(pool.smiles), "seen": text(sorted(seen))}
     meta = {"round": str(done), "seconds": repr(seconds), "identity": json.dumps(identity, sort_keys=True)}
-    tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        save_file(tensors, str(tmp), metadata=meta)
 
 
 def _load_state(path: Path, cfg: SearchConfig, rng: torch.Generator, identity: dict) -> tuple[CodePool, set[str], int, float]:

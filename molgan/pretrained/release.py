@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import time
 from pathlib import Path
 
 from molgan.checkpoint import META, WEIGHTS, load_checkpoint
+from molgan.data.atomic import atomic_dir
 
 
 FCD_REFERENCE_SIZE = 10000
@@ -41,11 +41,6 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
 
     checkpoint = load_checkpoint(source)
     target = shipped_dir(name)
-    staging = target.with_name(f".{name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for file in (WEIGHTS, META):
-        shutil.copy2(Path(source) / file, staging / file)
     started = time.perf_counter()
     raw = Model(checkpoint).sample_raw(samples, seed=0)
     sample_seconds = time.perf_counter() - started
@@ -62,13 +57,10 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
             "sampling_seconds": round(sample_seconds, 2),
         },
     }
-    (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-    old = target.with_name(f".{name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    with atomic_dir(target, marker=META) as staging:
+        for file in (WEIGHTS, META):
+            shutil.copy2(Path(source) / file, staging / file)
+        (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 
 

@@ -13,6 +13,7 @@ from rdkit import Chem
 from molgan.checkpoint import Checkpoint, load_checkpoint
 from molgan.errors import InputError
 from molgan.chem.graphs import decode_graphs, to_smiles
+from molgan.chem.mol import to_mols
 from molgan.nn.build import build_generator
 from molgan.pretrained import resolve_model
 from molgan.sampling.sampler import BLOCK, SamplingOptions, iter_graph_blocks
@@ -138,7 +139,7 @@ class Model:
 
     def sample_mols(self, num: int, seed: int = 0, **options: Any) -> list[Chem.Mol]:
         """``num`` valid molecules as RDKit molecules."""
-        return [Chem.MolFromSmiles(s) for s in self.sample(num, seed, **options)]
+        return to_mols(self.sample(num, seed, **options))
 
     def __repr__(self) -> str:
         return f"Model({str(self.path)!r}, data={self.config.train.data!r}, device={self.device})"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from molgan.data.atomic import atomic_file
 from molgan.errors import InputError
 from molgan.scoring.reward import ScoreTable
 
@@ -26,29 +26,10 @@ def write_scores_csv(path: str | os.PathLike, smiles: Sequence[str], table: Scor
         raise InputError(f"{path} exists; use --force to overwrite it")
     if not path.parent.is_dir():
         raise InputError(f"directory {path.parent} does not exist")
-    handle = tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False, newline="", encoding="utf-8"
-    )
-    try:
-        with handle:
-            writer = csv.writer(handle)
-            writer.writerow(["smiles", *table.columns])
-            for smi, row in zip(smiles, table.to_rows()):
-                writer.writerow([smi, *("" if math.isnan(v) else repr(v) for v in row.values())])
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, _file_mode(path))  # the temporary file was created 0600
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["smiles", *table.columns])
+        for smi, row in zip(smiles, table.to_rows()):
+            writer.writerow([smi, *("" if math.isnan(v) else repr(v) for v in row.values())])
     return path
 
-
-def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, else what ``open()`` would give a new file (0666 - umask)."""
-    if path.exists():
-        return path.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -53,13 +53,14 @@ def max_valences(vocab: Vocabulary) -> Tensor:
     """Largest allowed valence per node type ``[T]`` (0 for the empty type), from RDKit's tables."""
     from rdkit import Chem
 
+    from molgan.chem.valence import isoelectronic_number, max_valence
+
     table = Chem.GetPeriodicTable()
     values = [0.0]
     for symbol, charge in vocab.atom_types:
-        # a charged atom behaves like its isoelectronic neighbour (N+ like C, O- like F, C- like N)
-        z = table.GetAtomicNumber(symbol) - charge
-        allowed = [v for v in table.GetValenceList(z) if v >= 0] or [table.GetDefaultValence(z)]
-        values.append(float(max(allowed)) if z > 0 else 0.0)
+        z = table.GetAtomicNumber(symbol)
+        limit = max_valence(z, charge)
+        values.append(float(limit) if limit is not None else float(table.GetDefaultValence(isoelectronic_number(z, charge))))
     return torch.tensor(values)
 
 

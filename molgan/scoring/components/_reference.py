@@ -6,8 +6,7 @@ import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdkit import Chem
-
+from molgan.chem.mol import to_mol
 from molgan.errors import ConfigError
 from molgan.scoring.components.base import Mol
 
@@ -37,7 +36,7 @@ def read_reference(params: ReferenceSet) -> list[tuple[str, Mol]]:
         entries = [(f"smiles[{i}]", s) for i, s in enumerate(params.smiles)]
     out = []
     for where, smi in entries:
-        mol = Chem.MolFromSmiles(smi)
+        mol = to_mol(smi)
         if mol is None:
             raise ConfigError(f"{where}: cannot parse reference SMILES {smi!r}")
         out.append((smi, mol))
