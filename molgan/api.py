@@ -6,6 +6,8 @@
     metrics = molgan.evaluate(smiles, reference="qm9")           # molgan evaluate
     table = molgan.score(smiles, reward="druglike")              # molgan score
     hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)  # molgan screen
+    molgan.screen_file("in.csv", "hits.csv", where="qed>0.5")    # molgan screen IN -o OUT
+    model.sample_to_file("big.smi.gz", 1_000_000, seed=0)        # molgan sample -o (all cores)
     molgan.draw(hits.smiles, "hits.png", legends="qed")          # molgan draw
     molgan.write("hits.csv", hits.smiles, properties=["qed"])    # --output of every command
     values = molgan.properties(hits.smiles, ["qed", "logp"])     # --properties
@@ -37,7 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.latent.search import SearchResult as LatentSearchResult
     from molgan.data.readers import ReadResult
     from molgan.scoring import ScoreTable
-    from molgan.evaluation.screen import Condition, ScreenResult
+    from molgan.evaluation.screen import Condition, ScreenResult, ScreenSpec
+    from molgan.evaluation.screen_file import ScreenFileResult
 
 Mol = Chem.Mol
 
@@ -49,6 +52,8 @@ HOMES = {
     "load": "molgan.sampling.model",
     "MolDataset": "molgan.data.datasets",
     "load_dataset": "molgan.data.datasets",
+    "ScreenSpec": "molgan.evaluation.screen",
+    "sample_to_file": "molgan.sampling.to_file",
 }
 
 __all__ = [name for name in _PACKAGE_ALL if name != "__version__" and name not in HOMES]
@@ -161,8 +166,9 @@ def optimize(
     from molgan.latent.search import optimize as _optimize
     from molgan.scoring import load_reward
 
-    if n_jobs == 0 or n_jobs < -1:
-        raise InputError(f"--jobs must be a positive number or -1 (one per CPU), got {n_jobs}")
+    from molgan.jobs import resolve_jobs
+
+    n_jobs = resolve_jobs(n_jobs)
     unknown = sorted(set(settings) - set(SearchConfig.__dataclass_fields__))
     if unknown:
         raise InputError(f"unknown search setting {unknown[0]!r}; known: {', '.join(SearchConfig.__dataclass_fields__)}")
@@ -191,21 +197,42 @@ def screen(
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
+    from molgan.evaluation.screen import ScreenSpec
     from molgan.evaluation.screen import screen as _screen
 
-    smiles, mols = _smiles_and_mols(molecules)
-    reference = _novelty_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
-    return _screen(
-        smiles,
-        mols=mols,
-        where=[where] if isinstance(where, str) else where,
-        lipinski=lipinski,
-        pains=pains,
-        brenk=brenk,
-        novel_against=reference,
-        unique=unique,
-        properties=_names(properties),
+    spec = ScreenSpec(
+        where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
+        unique=unique, properties=properties,
     )
+    smiles, mols = _smiles_and_mols(molecules)
+    return _screen(smiles, spec, mols=mols)
+
+
+def screen_file(
+    input: str | Path,
+    output: str | Path,
+    spec: ScreenSpec | None = None,
+    *,
+    smiles_column: str | None = None,
+    force: bool = False,
+    **filters: Any,
+) -> ScreenFileResult:
+    """Screen a file of molecules into a file, as ``molgan screen IN -o OUT`` (same bytes).
+
+    ``spec`` is a :class:`molgan.evaluation.screen.ScreenSpec`; without one, ``filters`` are its
+    fields, as for :func:`screen` (``where``, ``lipinski``, ``pains``, ``brenk``, ``novel_against``,
+    ``unique``, ``properties``). OUT gets ``smiles``, the other columns of IN and the properties.
+    Returns a :class:`molgan.evaluation.screen_file.ScreenFileResult` (``report``, ``n_written``,
+    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    """
+    from molgan.evaluation.screen import ScreenSpec
+    from molgan.evaluation.screen_file import screen_file as _screen_file
+
+    if spec is None:
+        spec = ScreenSpec(**filters)
+    elif filters:
+        raise TypeError(f"give a ScreenSpec or its fields, not both (got {', '.join(filters)})")
+    return _screen_file(input, output, spec, smiles_column=smiles_column, force=force)
 
 
 def draw(
@@ -314,19 +341,3 @@ def _smiles_and_mols(molecules: Iterable[str | Mol | None]) -> tuple[list[str | 
             smiles.append(text or None)
         mols.append(mol)
     return smiles, mols
-
-
-def _novelty_reference(reference: str | Path) -> Iterable[Mol]:
-    """Molecules of a reference file, or of every molecule of a named data set (``"qm9"``)."""
-    from molgan.data.datasets import resolve_source
-    from molgan.data.readers import iter_molecules
-
-    path, column = Path(reference).expanduser(), None
-    if not path.exists():
-        text = str(reference)
-        if path.suffix or "/" in text or "\\" in text:
-            raise InputError(f"novelty reference {text}: no such file (or give a data set name such as qm9)")
-        path, column, _ = resolve_source(text)
-        if not Path(path).exists():
-            raise InputError(f"novelty reference {text!r}: no such file or data set (data sets: qm9, moses-sample, moses)")
-    return (mol for _, mol, _ in iter_molecules(path, column))

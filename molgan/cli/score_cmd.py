@@ -42,7 +42,7 @@ def score(
     smiles_column: str | None = typer.Option(
         None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes to score with."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Processes to score with (0 or -1: all cores)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
