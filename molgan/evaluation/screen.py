@@ -21,14 +21,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from rdkit import Chem, RDLogger
-from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from molgan.chem.alerts import CATALOGS, alert_catalog
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
@@ -205,27 +204,13 @@ class LipinskiFilter(Filter):
             return (counts <= self.max_violations) & ~np.isnan(counts)
 
 
-#: Structural-alert catalogs of RDKit's FilterCatalog by name.
-ALERT_CATALOGS = {
-    "pains": FilterCatalogParams.FilterCatalogs.PAINS,  # PAINS A, B and C (Baell & Holloway 2010)
-    "brenk": FilterCatalogParams.FilterCatalogs.BRENK,  # Brenk et al. 2008 unwanted groups
-}
-
-
-@lru_cache(maxsize=None)
-def alert_catalog(name: str) -> FilterCatalog:
-    """The RDKit FilterCatalog for ``"pains"`` or ``"brenk"``, built once per process."""
-    params = FilterCatalogParams()
-    params.AddCatalog(ALERT_CATALOGS[name])
-    return FilterCatalog(params)
-
-
 class AlertFilter(Filter):
-    """Drops molecules that match any alert of a catalog (``"pains"`` or ``"brenk"``)."""
+    """Drops molecules that match any alert of a catalog (``"pains"``, ``"brenk"``, ... of
+    :data:`molgan.chem.alerts.CATALOGS`)."""
 
     def __init__(self, catalog: str) -> None:
-        if catalog not in ALERT_CATALOGS:
-            raise InputError(f"unknown alert catalog {catalog!r}; known: {', '.join(ALERT_CATALOGS)}")
+        if catalog not in CATALOGS:
+            raise InputError(f"unknown alert catalog {catalog!r}; known: {', '.join(CATALOGS)}")
         self.name = catalog
         self.catalog = alert_catalog(catalog)
 
