@@ -5,6 +5,7 @@
     smiles = model.sample(1000, seed=0)
     metrics = molgan.evaluate(smiles, reference="qm9")           # molgan evaluate
     table = molgan.score(smiles, reward="druglike")              # molgan score
+    molgan.score_file("in.smi", "scored.csv", reward="qed")       # molgan score IN -o OUT
     hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)  # molgan screen
     molgan.screen_file("in.csv", "hits.csv", where="qed>0.5")    # molgan screen IN -o OUT
     model.sample_to_file("big.smi.gz", 1_000_000, seed=0)        # molgan sample -o (all cores)
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.scoring import ScoreTable
     from molgan.evaluation.screen import Condition, ScreenResult, ScreenSpec
     from molgan.evaluation.screen_file import ScreenFileResult
+    from molgan.scoring.score_file import ScoreFileResult
 
 Mol = Chem.Mol
 
@@ -141,6 +143,24 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
 
     mols = [m if isinstance(m, Chem.Mol) or m is None else Chem.MolFromSmiles(str(m)) for m in molecules]
     return load_reward(reward).score(mols, n_jobs=n_jobs)
+
+
+def score_file(
+    input: str | Path,
+    output: str | Path,
+    reward: str | Path = "qed",
+    *,
+    smiles_column: str | None = None,
+    n_jobs: int = 1,
+    force: bool = False,
+) -> ScoreFileResult:
+    """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
+
+    Returns a :class:`molgan.scoring.score_file.ScoreFileResult` (``table``, ``n_read``, ``skipped``).
+    """
+    from molgan.scoring.score_file import score_file as _score_file
+
+    return _score_file(input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force)
 
 
 def optimize(
