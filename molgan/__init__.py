@@ -7,6 +7,8 @@
     metrics = molgan.evaluate(smiles, reference="qm9", fcd=False)
     table = molgan.score(smiles, reward="druglike") # per-molecule scores
     hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)
+    molgan.screen_file("samples.csv", "hits.csv", where="qed>0.5")   # as molgan screen
+    model.sample_to_file("big.smi.gz", 1_000_000, seed=0)           # as molgan sample, all cores
     values = molgan.properties(hits.smiles, ["qed", "logp"])
     molgan.optimize("qm9", reward="qed", out="runs/qed-search")  # steer a model's noise to a reward
     molgan.draw(hits.smiles[:12], "hits.png", legends="qed")
@@ -30,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Model",
     "MolDataset",
+    "ScreenSpec",
     "draw",
     "evaluate",
     "load",
@@ -38,8 +41,11 @@ __all__ = [
     "optimize",
     "properties",
     "read",
+    "sample_to_file",
     "score",
+    "score_file",
     "screen",
+    "screen_file",
     "train",
     "write",
     "__version__",
@@ -49,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.api import (
         Model,
         MolDataset,
+        ScreenSpec,
         draw,
         evaluate,
         load,
@@ -57,8 +64,11 @@ if TYPE_CHECKING:  # pragma: no cover
         optimize,
         properties,
         read,
+        sample_to_file,
         score,
+        score_file,
         screen,
+        screen_file,
         train,
         write,
     )

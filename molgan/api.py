@@ -5,7 +5,10 @@
     smiles = model.sample(1000, seed=0)
     metrics = molgan.evaluate(smiles, reference="qm9")           # molgan evaluate
     table = molgan.score(smiles, reward="druglike")              # molgan score
+    molgan.score_file("in.smi", "scored.csv", reward="qed")       # molgan score IN -o OUT
     hits = molgan.screen(smiles, where=["qed>0.5"], pains=True)  # molgan screen
+    molgan.screen_file("in.csv", "hits.csv", where="qed>0.5")    # molgan screen IN -o OUT
+    model.sample_to_file("big.smi.gz", 1_000_000, seed=0)        # molgan sample -o (all cores)
     molgan.draw(hits.smiles, "hits.png", legends="qed")          # molgan draw
     molgan.write("hits.csv", hits.smiles, properties=["qed"])    # --output of every command
     values = molgan.properties(hits.smiles, ["qed", "logp"])     # --properties
@@ -38,7 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.latent.search import SearchResult as LatentSearchResult
     from molgan.data.readers import ReadResult
     from molgan.scoring import ScoreTable
-    from molgan.evaluation.screen import Condition, ScreenResult
+    from molgan.evaluation.screen import Condition, ScreenResult, ScreenSpec
+    from molgan.evaluation.screen_file import ScreenFileResult
+    from molgan.scoring.score_file import ScoreFileResult
 
 Mol = Chem.Mol
 
@@ -50,6 +55,8 @@ HOMES = {
     "load": "molgan.sampling.model",
     "MolDataset": "molgan.data.datasets",
     "load_dataset": "molgan.data.datasets",
+    "ScreenSpec": "molgan.evaluation.screen",
+    "sample_to_file": "molgan.sampling.to_file",
 }
 
 __all__ = [name for name in _PACKAGE_ALL if name != "__version__" and name not in HOMES]
@@ -139,6 +146,24 @@ def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, 
     return load_reward(reward).score(mols, n_jobs=n_jobs)
 
 
+def score_file(
+    input: str | Path,
+    output: str | Path,
+    reward: str | Path = "qed",
+    *,
+    smiles_column: str | None = None,
+    n_jobs: int = 1,
+    force: bool = False,
+) -> ScoreFileResult:
+    """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
+
+    Returns a :class:`molgan.scoring.score_file.ScoreFileResult` (``table``, ``n_read``, ``skipped``).
+    """
+    from molgan.scoring.score_file import score_file as _score_file
+
+    return _score_file(input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force)
+
+
 def optimize(
     model: str | Path,
     *,
@@ -162,8 +187,9 @@ def optimize(
     from molgan.latent.search import optimize as _optimize
     from molgan.scoring import load_reward
 
-    if n_jobs == 0 or n_jobs < -1:
-        raise InputError(f"--jobs must be a positive number or -1 (one per CPU), got {n_jobs}")
+    from molgan.jobs import resolve_jobs
+
+    n_jobs = resolve_jobs(n_jobs)
     unknown = sorted(set(settings) - set(SearchConfig.__dataclass_fields__))
     if unknown:
         raise InputError(f"unknown search setting {unknown[0]!r}; known: {', '.join(SearchConfig.__dataclass_fields__)}")
@@ -193,22 +219,42 @@ def screen(
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
-    from molgan.evaluation.metrics import load_reference
+    from molgan.evaluation.screen import ScreenSpec
     from molgan.evaluation.screen import screen as _screen
 
-    smiles, mols = _smiles_and_mols(molecules)
-    reference = load_reference(novel_against) if isinstance(novel_against, (str, Path)) else novel_against
-    return _screen(
-        smiles,
-        mols=mols,
-        where=[where] if isinstance(where, str) else where,
-        lipinski=lipinski,
-        pains=pains,
-        brenk=brenk,
-        novel_against=reference,
-        unique=unique,
-        properties=_names(properties),
+    spec = ScreenSpec(
+        where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
+        unique=unique, properties=properties,
     )
+    smiles, mols = _smiles_and_mols(molecules)
+    return _screen(smiles, spec, mols=mols)
+
+
+def screen_file(
+    input: str | Path,
+    output: str | Path,
+    spec: ScreenSpec | None = None,
+    *,
+    smiles_column: str | None = None,
+    force: bool = False,
+    **filters: Any,
+) -> ScreenFileResult:
+    """Screen a file of molecules into a file, as ``molgan screen IN -o OUT`` (same bytes).
+
+    ``spec`` is a :class:`molgan.evaluation.screen.ScreenSpec`; without one, ``filters`` are its
+    fields, as for :func:`screen` (``where``, ``lipinski``, ``pains``, ``brenk``, ``novel_against``,
+    ``unique``, ``properties``). OUT gets ``smiles``, the other columns of IN and the properties.
+    Returns a :class:`molgan.evaluation.screen_file.ScreenFileResult` (``report``, ``n_written``,
+    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    """
+    from molgan.evaluation.screen import ScreenSpec
+    from molgan.evaluation.screen_file import screen_file as _screen_file
+
+    if spec is None:
+        spec = ScreenSpec(**filters)
+    elif filters:
+        raise TypeError(f"give a ScreenSpec or its fields, not both (got {', '.join(filters)})")
+    return _screen_file(input, output, spec, smiles_column=smiles_column, force=force)
 
 
 def draw(

@@ -195,7 +195,7 @@ def test_cli_optimize_and_its_errors(trained, tmp_path, monkeypatch, capsys):
         (["--polish-rounds", "-1"], "polish-rounds must be a non-negative integer"),
         (["--polish-samples", "0"], "polish-samples must be a positive integer"),
         (["--checkpoint-every", "0"], "checkpoint-every must be a positive integer"),
-        (["--jobs", "0"], "--jobs must be a positive number or -1"),
+        (["--jobs", "-2"], "--jobs must be a positive number, or 0 or -1 for all cores"),
     ):
         argv = args[:2] + bad + args[4:] if bad[0] == "--reward" else args + bad
         monkeypatch.setattr("sys.argv", ["molgan", *argv])

@@ -9,7 +9,7 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import QED, Descriptors
 
-from molgan.errors import ConfigError
+from molgan.errors import ConfigError, InputError
 from molgan.scoring import (
     PRESETS,
     DoubleSigmoid,
@@ -203,8 +203,8 @@ def test_parallel_scoring_matches_serial():
     for label in reward.labels:
         np.testing.assert_array_equal(parallel.raw[label], serial.raw[label])
     np.testing.assert_array_equal(parallel.total, serial.total)
-    with pytest.raises(ValueError, match="n_jobs"):
-        reward.score(mols, n_jobs=0)
+    with pytest.raises(InputError, match="n_jobs"):
+        reward.score(mols, n_jobs=-2)
 
 
 def test_spawned_workers_rebuild_the_reward(monkeypatch):

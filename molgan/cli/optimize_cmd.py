@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         polish_samples: int = typer.Option(_DEFAULTS.polish_samples, help="Noise vectors per code and polish pass."),
         checkpoint_every: int = typer.Option(_DEFAULTS.checkpoint_every, help="Rounds between saves of the search state."),
         seed: int = typer.Option(_DEFAULTS.seed, help="Random seed."),
-        jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring molecules (-1: one per CPU)."),
+        jobs: int = typer.Option(1, "--jobs", "-j", help="Processes scoring molecules (0 or -1: all cores)."),
         resume: bool = typer.Option(False, "--resume", help="Continue a killed search in OUT."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from molgan.errors import InputError
-from molgan.scoring import AGGREGATIONS, COMPONENTS, PRESETS, TRANSFORMS, load_reward, write_scores_csv
+from molgan.scoring import AGGREGATIONS, COMPONENTS, PRESETS, TRANSFORMS, load_reward
 
 _EPILOG = """\
 Examples:
@@ -42,27 +41,22 @@ def score(
     smiles_column: str | None = typer.Option(
         None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Processes to score with."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Processes to score with (0 or -1: all cores)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
-    from molgan.data.readers import read_molecules
+    from molgan.scoring.score_file import score_file
 
-    if output.exists() and not force:
-        raise InputError(f"{output} exists; use --force to overwrite it")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = load_reward(reward)
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
-    result = read_molecules(file, smiles_column=smiles_column)
-    table = loaded.score(result.mols, n_jobs=jobs)
-    write_scores_csv(output, result.smiles, table, force=force)
-    typer.echo(f"scored {len(table)} molecules from {file} with {loaded} -> {output}")
-    dropped = {reason: n for reason, n in result.skipped.items() if n}
-    if dropped:
-        details = ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items()))
-        typer.echo(f"skipped {result.n_read - len(result.mols)} of {result.n_read} records ({details})")
+    done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force)
+    typer.echo(f"scored {len(done.table)} molecules from {file} with {loaded} -> {output}")
+    if done.skipped:
+        details = ", ".join(f"{n} {reason}" for reason, n in sorted(done.skipped.items()))
+        typer.echo(f"skipped {done.n_read - len(done.table)} of {done.n_read} records ({details})")
 
 
 def register(app: typer.Typer) -> None:

@@ -89,11 +89,14 @@ def activations(
 ) -> np.ndarray:
     """ChemNet penultimate activations ``[len(smiles), 512]`` (float32).
 
-    ``n_jobs > 1`` one-hot encodes the SMILES in that many worker processes; ``n_jobs=1`` stays in
-    this process. ``device=None`` picks CUDA when present.
+    ``n_jobs > 1`` one-hot encodes the SMILES in that many worker processes (``0`` or ``-1``: all
+    cores); ``n_jobs=1`` stays in this process. ``device=None`` picks CUDA when present.
     """
     import fcd
 
+    from molgan.jobs import resolve_jobs
+
+    n_jobs = resolve_jobs(n_jobs, "n_jobs")
     return fcd.get_predictions(
         chemnet(), list(smiles), batch_size=batch_size, n_jobs=n_jobs if n_jobs > 1 else 0, device=device
     )

@@ -21,12 +21,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from molgan.chem.alerts import CATALOGS, alert_catalog
 from molgan.chem.mol import to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
@@ -203,27 +204,13 @@ class LipinskiFilter(Filter):
             return (counts <= self.max_violations) & ~np.isnan(counts)
 
 
-#: Structural-alert catalogs of RDKit's FilterCatalog by name.
-ALERT_CATALOGS = {
-    "pains": FilterCatalogParams.FilterCatalogs.PAINS,  # PAINS A, B and C (Baell & Holloway 2010)
-    "brenk": FilterCatalogParams.FilterCatalogs.BRENK,  # Brenk et al. 2008 unwanted groups
-}
-
-
-@lru_cache(maxsize=None)
-def alert_catalog(name: str) -> FilterCatalog:
-    """The RDKit FilterCatalog for ``"pains"`` or ``"brenk"``, built once per process."""
-    params = FilterCatalogParams()
-    params.AddCatalog(ALERT_CATALOGS[name])
-    return FilterCatalog(params)
-
-
 class AlertFilter(Filter):
-    """Drops molecules that match any alert of a catalog (``"pains"`` or ``"brenk"``)."""
+    """Drops molecules that match any alert of a catalog (``"pains"``, ``"brenk"``, ... of
+    :data:`molgan.chem.alerts.CATALOGS`)."""
 
     def __init__(self, catalog: str) -> None:
-        if catalog not in ALERT_CATALOGS:
-            raise InputError(f"unknown alert catalog {catalog!r}; known: {', '.join(ALERT_CATALOGS)}")
+        if catalog not in CATALOGS:
+            raise InputError(f"unknown alert catalog {catalog!r}; known: {', '.join(CATALOGS)}")
         self.name = catalog
         self.catalog = alert_catalog(catalog)
 
@@ -308,6 +295,59 @@ def build_filters(
         filters.append(AlertFilter("brenk"))
     filters.extend(conditions)
     return filters
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    """What a screen keeps: the one description that :func:`screen`, :func:`screen_iter`,
+    :func:`molgan.evaluation.screen_file.screen_file`, ``molgan.screen`` and ``molgan screen`` share.
+
+    ``where``: conditions such as ``"qed>0.6"`` (one string, or a list of strings or
+    :class:`Condition`); ``lipinski``: rule of five (at most one violation); ``pains`` / ``brenk``:
+    drop structural-alert hits; ``novel_against``: drop molecules found in a reference (a list of
+    SMILES or molecules, a file, or a data set name such as ``"qm9"``, read when the filters are
+    built); ``unique``: keep the first of each canonical SMILES; ``properties``: extra properties to
+    compute for the molecules that pass (``"qed,logp"`` or a list). Conditions and property names
+    are checked when the spec is made: a bad one raises :class:`~molgan.errors.InputError`.
+    """
+
+    where: tuple[Condition, ...] = ()
+    lipinski: bool = False
+    pains: bool = False
+    brenk: bool = False
+    novel_against: str | Path | Iterable[str | Mol] | None = field(default=None, compare=False)
+    unique: bool = True
+    properties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = [self.where] if isinstance(self.where, (str, Condition)) else self.where
+        conditions = tuple(parse_condition(c) if isinstance(c, str) else c for c in where)
+        object.__setattr__(self, "where", conditions)
+        names = self.properties.split(",") if isinstance(self.properties, str) else self.properties
+        object.__setattr__(self, "properties", tuple(_check_properties(names)))
+
+    @property
+    def columns(self) -> list[str]:
+        """Properties written beside the passing molecules: ``properties``, then those of ``where``."""
+        return list(dict.fromkeys([*self.properties, *(c.prop for c in self.where)]))
+
+    def filters(self) -> list[Filter]:
+        """The filters of this screen, in the order they run; reads the novelty reference if any."""
+        reference = self.novel_against
+        if isinstance(reference, (str, Path)):
+            from molgan.evaluation.metrics import load_reference
+
+            reference = load_reference(reference)
+        return build_filters(
+            where=self.where, lipinski=self.lipinski, pains=self.pains, brenk=self.brenk,
+            novel_against=reference, unique=self.unique,
+        )
+
+
+def _check_properties(names: Iterable[str]) -> list[str]:
+    from molgan.data.writers import check_properties
+
+    return check_properties(names)
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,19 +448,15 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def screen_iter(
     smiles: Iterable[str | None],
+    spec: ScreenSpec | None = None,
     *,
     mols: Iterable[Mol | None] | None = None,
-    where: Iterable[str | Condition] = (),
-    lipinski: bool = False,
-    pains: bool = False,
-    brenk: bool = False,
-    novel_against: Iterable[str | Mol] | None = None,
-    unique: bool = True,
-    properties: Sequence[str] = (),
     chunk_size: int = 5_000,
+    **keywords: Any,
 ) -> Iterator[ScreenResult]:
     """Screen a stream of SMILES chunk by chunk; yield one :class:`ScreenResult` per chunk.
 
+    ``spec`` says what to keep; without one, ``keywords`` are the fields of a :class:`ScreenSpec`.
     Each result holds the chunk's passing molecules (``indices`` count from the start of the
     stream) and the report *so far*, so the last result's report covers the whole input; at least
     one result is yielded, even for empty input. Memory is bounded by ``chunk_size`` plus the set
@@ -429,10 +465,8 @@ def screen_iter(
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    filters = build_filters(
-        where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against, unique=unique
-    )
-    runner = Screener(filters, properties)
+    spec = _spec(spec, keywords)
+    runner = Screener(spec.filters(), spec.properties)
     yielded = False
     if mols is None:
         pairs: Iterator[tuple[list, list | None]] = ((c, None) for c in _chunks(smiles, chunk_size))
@@ -445,6 +479,15 @@ def screen_iter(
         yielded = True
     if not yielded:
         yield runner.run([])
+
+
+def _spec(spec: ScreenSpec | None, keywords: dict[str, Any]) -> ScreenSpec:
+    """``spec``, or one made from the keywords (giving both is an error)."""
+    if spec is None:
+        return ScreenSpec(**keywords)
+    if keywords:
+        raise TypeError(f"give a ScreenSpec or its fields, not both (got {', '.join(keywords)})")
+    return spec
 
 
 def _zip_same_length(a: Iterable, b: Iterable) -> Iterator[tuple]:
@@ -461,39 +504,19 @@ def _zip_same_length(a: Iterable, b: Iterable) -> Iterator[tuple]:
 
 def screen(
     smiles: Sequence[str | None],
+    spec: ScreenSpec | None = None,
     *,
     mols: Sequence[Mol | None] | None = None,
-    where: Iterable[str | Condition] = (),
-    lipinski: bool = False,
-    pains: bool = False,
-    brenk: bool = False,
-    novel_against: Iterable[str | Mol] | None = None,
-    unique: bool = True,
-    properties: Sequence[str] = (),
     chunk_size: int = 5_000,
+    **keywords: Any,
 ) -> ScreenResult:
     """Screen SMILES and return the molecules that pass every filter, in input order.
 
-    ``where`` holds conditions such as ``"qed>0.6"`` or ``"mw <= 350"``; ``lipinski`` applies the
-    rule of five (at most one violation); ``pains`` / ``brenk`` drop structural-alert hits;
-    ``novel_against`` drops molecules found in a reference list of SMILES; ``unique`` keeps the
-    first of each canonical SMILES. ``properties`` names extra properties to compute for the
-    molecules that pass. Invalid or empty SMILES are counted (``n_invalid``) and dropped.
+    ``spec`` (a :class:`ScreenSpec`; without one, ``keywords`` are its fields: ``where``,
+    ``lipinski``, ``pains``, ``brenk``, ``novel_against``, ``unique``, ``properties``) says what to
+    keep. Invalid or empty SMILES are counted (``n_invalid``) and dropped.
     """
-    chunks = list(
-        screen_iter(
-            smiles,
-            mols=mols,
-            where=where,
-            lipinski=lipinski,
-            pains=pains,
-            brenk=brenk,
-            novel_against=novel_against,
-            unique=unique,
-            properties=properties,
-            chunk_size=chunk_size,
-        )
-    )
+    chunks = list(screen_iter(smiles, _spec(spec, keywords), mols=mols, chunk_size=chunk_size))
     last = chunks[-1]
     names = list(last.properties)
     return ScreenResult(

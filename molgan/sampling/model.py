@@ -32,6 +32,7 @@ class Model:
         checkpoint.load_into("generator", self.generator)
         self.generator.to(self.device).eval()
         self.prior = load_prior(checkpoint)
+        self.noise_scale = noise_scale
         if noise_scale is not None:
             if not noise_scale > 0:
                 raise InputError(f"the noise scale must be positive, got {noise_scale}")
@@ -140,6 +141,13 @@ class Model:
     def sample_mols(self, num: int, seed: int = 0, **options: Any) -> list[Chem.Mol]:
         """``num`` valid molecules as RDKit molecules."""
         return to_mols(self.sample(num, seed, **options))
+
+    def sample_to_file(self, output: str | Path, num: int, seed: int = 0, **options: Any):
+        """Write ``num`` molecules to ``output`` as ``molgan sample`` does (on all cores for big runs);
+        see :func:`molgan.sampling.to_file.sample_to_file` for ``options``. Returns its result."""
+        from molgan.sampling.to_file import sample_to_file
+
+        return sample_to_file(self, output, num, seed=seed, **options)
 
     def __repr__(self) -> str:
         return f"Model({str(self.path)!r}, data={self.config.train.data!r}, device={self.device})"

@@ -13,7 +13,6 @@ instead of RDKit.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,14 +82,6 @@ def _init_worker(vocab: dict, correct: bool) -> None:
 def _decode_block(block: tuple[np.ndarray, np.ndarray]) -> list[str | None]:
     assert _DECODER is not None
     return _DECODER(block)
-
-
-def default_jobs() -> int:
-    """Cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def stream_raw(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -35,6 +34,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.errors import ConfigError
+from molgan.jobs import resolve_jobs
 from molgan.scoring.aggregation import AGGREGATIONS
 from molgan.scoring.components import COMPONENTS, Component, UnsafeModelFileWarning
 from molgan.scoring.components._shared import shared_batch
@@ -137,9 +137,9 @@ class Reward:
 
     def score(self, mols: Sequence[Mol | None], n_jobs: int = 1) -> ScoreTable:
         """Raw and transformed scores per component and the totals, using ``n_jobs`` processes
-        (``-1``: one per CPU). Small batches (under 200 molecules per process) stay in this process.
+        (``0`` or ``-1``: all cores). Small batches (under 200 molecules per process) stay in this process.
         """
-        n_jobs = _resolve_jobs(n_jobs)
+        n_jobs = resolve_jobs(n_jobs, "n_jobs")
         workers = min(n_jobs, len(mols) // 200)
         _check_mols(mols)
         raw = _parallel_raw_scores(self, mols, workers) if workers > 1 else self._raw_scores(mols)
@@ -220,14 +220,6 @@ def _check_mols(mols: Sequence[Mol | None]) -> None:
     bad = next((m for m in mols if m is not None and not isinstance(m, Chem.Mol)), None)
     if bad is not None:
         raise TypeError(f"expected RDKit molecules or None, got {type(bad).__name__}: {bad!r}")
-
-
-def _resolve_jobs(n_jobs: int) -> int:
-    if n_jobs == -1:
-        return os.cpu_count() or 1
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    return n_jobs
 
 
 # --- worker processes -------------------------------------------------------------------------

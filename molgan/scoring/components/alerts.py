@@ -7,18 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
+from molgan.chem.alerts import CATALOGS, alert_catalog
 from molgan.errors import ConfigError
 from molgan.scoring.components.base import Component, Mol, map_mols
-
-#: RDKit FilterCatalog sets by the name used in ``catalogs``.
-CATALOGS = {
-    "pains": FilterCatalogParams.FilterCatalogs.PAINS,
-    "brenk": FilterCatalogParams.FilterCatalogs.BRENK,
-    "nih": FilterCatalogParams.FilterCatalogs.NIH,
-    "zinc": FilterCatalogParams.FilterCatalogs.ZINC,
-}
 
 
 @dataclass(frozen=True)
@@ -52,12 +44,7 @@ class Alerts(Component):
             if pattern is None:
                 raise ConfigError(f"smarts[{i}]: cannot parse SMARTS {smarts!r}")
             self._patterns.append(pattern)
-        self._catalog = None
-        if params.catalogs:
-            catalog_params = FilterCatalogParams()
-            for name in params.catalogs:
-                catalog_params.AddCatalog(CATALOGS[name])
-            self._catalog = FilterCatalog(catalog_params)
+        self._catalog = alert_catalog(*params.catalogs) if params.catalogs else None
 
     def _clean(self, mol: Mol) -> bool:
         if any(mol.HasSubstructMatch(p) for p in self._patterns):

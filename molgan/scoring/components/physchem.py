@@ -9,26 +9,17 @@ with one C++ ``FilterCatalog`` call instead of 116 Python calls, and shares its 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 
 import numpy as np
 from rdkit import Chem
 from rdkit.Chem import QED as _QED
 from rdkit.Chem import MolSurf
 from rdkit.Chem import rdMolDescriptors as rdmd
-from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogEntry, SmartsMatcher
 
 from molgan.chem import properties
+from molgan.chem.alerts import qed_alert_catalog
 from molgan.scoring.components._shared import crippen_logp
 from molgan.scoring.components.base import Component, Mol, map_mols
-
-
-@lru_cache(maxsize=1)
-def _qed_alert_catalog() -> FilterCatalog:
-    catalog = FilterCatalog()
-    for i, pattern in enumerate(_QED.StructuralAlerts):
-        catalog.AddEntry(FilterCatalogEntry(f"qed_alert_{i}", SmartsMatcher(f"qed_alert_{i}", pattern, 1)))
-    return catalog
 
 
 def qed_properties(mol: Mol) -> _QED.QEDproperties:
@@ -45,7 +36,7 @@ def qed_properties(mol: Mol) -> _QED.QEDproperties:
         PSA=MolSurf.TPSA(mol),
         ROTB=rdmd.CalcNumRotatableBonds(mol, rdmd.NumRotatableBondsOptions.Strict),
         AROM=len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), _QED.AliphaticRings))),
-        ALERTS=len(_qed_alert_catalog().GetMatches(mol)),
+        ALERTS=len(qed_alert_catalog().GetMatches(mol)),
     )
 
 
