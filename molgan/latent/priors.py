@@ -100,7 +100,6 @@ class KernelDensityPrior(nn.Module):
 
 
 NoisePrior = GaussianMixturePrior | KernelDensityPrior
-PRIOR_KINDS = ("mixture", "kernel")
 
 
 def fit_prior(

@@ -15,25 +15,15 @@ RELAXATIONS = ("softmax", "gumbel", "gumbel_hard")
 DECODINGS = ("argmax", "sample")
 
 
-def relax(logits: Tensor, method: str = "softmax", temperature: float = 1.0) -> Tensor:
+def relax(logits: Tensor, method: str = "softmax") -> Tensor:
     """Probabilities over the last dimension: ``softmax``, ``gumbel`` or ``gumbel_hard`` (straight-through)."""
     if method == "softmax":
-        return F.softmax(logits / temperature, dim=-1)
+        return F.softmax(logits, dim=-1)
     if method == "gumbel":
-        return F.gumbel_softmax(logits, tau=temperature, hard=False, dim=-1)
+        return F.gumbel_softmax(logits, tau=1.0, hard=False, dim=-1)
     if method == "gumbel_hard":
-        return F.gumbel_softmax(logits, tau=temperature, hard=True, dim=-1)
+        return F.gumbel_softmax(logits, tau=1.0, hard=True, dim=-1)
     raise ValueError(f"unknown relaxation {method!r}; choose from {RELAXATIONS}")
-
-
-def symmetric_edges(edge_probs: Tensor) -> Tensor:
-    """Make sampled edge tensors ``[B, N, N, R]`` symmetric by mirroring the upper triangle."""
-    n = edge_probs.shape[1]
-    upper = torch.triu(torch.ones(n, n, dtype=torch.bool, device=edge_probs.device), diagonal=1)
-    mirrored = torch.where(upper[None, :, :, None], edge_probs, edge_probs.transpose(1, 2))
-    eye = torch.eye(n, dtype=torch.bool, device=edge_probs.device)[None, :, :, None]
-    no_bond = F.one_hot(torch.zeros((), dtype=torch.long, device=edge_probs.device), edge_probs.shape[-1])
-    return torch.where(eye, no_bond.to(edge_probs.dtype), mirrored)
 
 
 def hard_graphs(
