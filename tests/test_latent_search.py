@@ -169,9 +169,14 @@ def test_searched_model_samples_near_its_pool(trained, tmp_path):
     model_dir, data = trained
     molgan.optimize(model_dir, reward="qed", out=tmp_path / "s", data=str(data), **SEARCH)
     pool = {s for s, _ in _pool_rows(tmp_path / "s" / "pool.csv")}
-    model = molgan.load(tmp_path / "s" / "model")
-    smiles = model.sample(200, seed=0)
-    assert np.mean([s in pool for s in smiles]) > 0.5
+    model, base = molgan.load(tmp_path / "s" / "model"), molgan.load(model_dir)
+    searched = model.sample(2000, seed=0)
+    before = base.sample(2000, seed=0)  # same seed, same number: only the noise prior differs
+    share, share_before = np.mean([s in pool for s in searched]), np.mean([s in pool for s in before])
+    assert share > 0.5 and share > share_before + 0.2
+    qed = molgan.properties(searched, ["qed"])["qed"]
+    qed_before = molgan.properties(before, ["qed"])["qed"]
+    assert np.mean(qed) > np.mean(qed_before)
     card = model.card()
     assert card["noise_search"]["reward"] == "qed" and card["noise_search"]["prior_size"] == SEARCH["prior_size"]
     assert card["validation_metrics"] == molgan.load(model_dir).checkpoint.metrics  # the base model's

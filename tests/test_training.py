@@ -84,21 +84,20 @@ def test_cuda_without_a_gpu_is_a_clear_error(tmp_path, tiny_data, make_config):
         train(make_config(device="cuda"), tiny_data, tmp_path)
 
 
-def test_training_with_bce_kl_and_no_encoder(tmp_path, tiny_data, make_config):
-    train(make_config(steps=2, loss="bce", latent_regularizer="kl"), tiny_data, tmp_path / "a")
+def test_training_with_kl_and_without_an_encoder(tmp_path, tiny_data, make_config):
+    """(The BCE path is tested in test_training_paths.py, with a discriminator weight that runs it.)"""
+    train(make_config(steps=2, latent_regularizer="kl"), tiny_data, tmp_path / "a")
+    assert load_checkpoint(tmp_path / "a" / "last").has("encoder")
     train(make_config(steps=2, reconstruction_weight=0.0), tiny_data, tmp_path / "b")
     assert not load_checkpoint(tmp_path / "b" / "last").has("encoder")
 
 
-def test_training_with_a_reward_trains_the_reward_net(tmp_path, tiny_data, make_config):
-    import numpy as np
+def test_training_with_a_reward_logs_it(tmp_path, tiny_data, make_config):
+    """(That the reward network is trained is tested in test_training_paths.py.)"""
+    from test_training_paths import atoms_reward
 
-    def reward(mols):
-        return np.array([0.0 if m is None else min(1.0, m.GetNumAtoms() / 9) for m in mols])
-
-    train(make_config(steps=2, rl_start=0.0), tiny_data, tmp_path, reward=reward)
-    last = load_checkpoint(tmp_path / "last")
-    assert last.has("reward_net")
+    train(make_config(steps=2, rl_start=0.0), tiny_data, tmp_path, reward=atoms_reward)
+    assert load_checkpoint(tmp_path / "last").has("reward_net")
     assert [row["reward"] != "" for row in read_rows(tmp_path / "metrics.csv")] == [True]
 
 
