@@ -18,12 +18,9 @@ from conftest import SMALL_SMILES
 SMILES = ["CCO", "c1ccccc1O", "not a smiles", "CCO", "Oc1ccccc1O", "CC(C)(C)c1ccccc1"]
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory) -> molgan.Model:
-    """A tiny model trained for a few steps on QM9-like molecules."""
-    from conftest import train_small_model
-
-    out = train_small_model(tmp_path_factory.mktemp("api-model"), steps=4, eval_every=2, checkpoint_every=2)
-    return molgan.load(out)
+def model(tiny_model_dir) -> molgan.Model:
+    """The session's tiny model (conftest), loaded through the API."""
+    return molgan.load(tiny_model_dir)
 
 
 def test_all_names_resolve():

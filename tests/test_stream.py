@@ -69,15 +69,9 @@ def test_stream_raw_same_blocks_for_any_jobs(graphs):
 # --- the real command ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    """A tiny model, trained just enough to make some valid molecules (categorical decoding: varied graphs)."""
-    from conftest import train_small_model
-
-    out = train_small_model(
-        tmp_path_factory.mktemp("stream-model"), steps=40, eval_every=40, checkpoint_every=40, lr_generator=1e-2,
-        decoding="sample",
-    )
-    return out / "last"
+def model_dir(tiny_model_dir):
+    """The session's tiny model (conftest): some valid molecules, categorical decoding, varied graphs."""
+    return tiny_model_dir / "last"
 
 
 def _sample(model_dir, out, *args: str) -> bytes:
