@@ -1,3 +1,4 @@
+import pytest
 import json
 import subprocess
 import sys
@@ -47,6 +48,7 @@ def run_cli(*args):
     return subprocess.run([sys.executable, "-m", "molgan.cli.main", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # over 5 s here (real processes)
 def test_errors_are_one_line_without_traceback(tmp_path):
     table = tmp_path / "mols.csv"
     table.write_text("id,structure\n1,CCO\n")

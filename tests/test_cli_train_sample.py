@@ -197,6 +197,7 @@ def assert_one_line_error(code, stderr, needle):
     assert lines[0].startswith("error:") and needle in lines[0], lines[0]
 
 
+@pytest.mark.slow  # over 5 s here (real processes)
 @pytest.mark.parametrize("case", list(SUBPROCESS_ERRORS))
 def test_errors_are_one_line_and_a_non_zero_exit(error_runs, case):
     if case not in error_runs:

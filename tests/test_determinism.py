@@ -55,6 +55,7 @@ def test_stream_raw_is_the_same_for_one_and_two_workers(tiny_model):
     assert one == tiny_model.sample_raw(2 * BLOCK, seed=5, correct=True)
 
 
+@pytest.mark.slow  # over 5 s here (real processes)
 def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model, tiny_model_dir):
     from molgan.sampling.model import load
     from molgan.sampling.stream import stream_model_raw

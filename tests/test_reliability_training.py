@@ -69,6 +69,7 @@ def smiles_file(tmp_path):
     return path
 
 
+@pytest.mark.slow  # over 5 s here (real processes)
 def test_a_killed_cli_run_resumes(tmp_path, smiles_file):
     config = tmp_path / "tiny.toml"
     config.write_text(TINY_TOML)

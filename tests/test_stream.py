@@ -82,6 +82,7 @@ def _sample(model_dir, out, *args: str) -> bytes:
     return gzip.decompress(out.read_bytes()) if out.suffix == ".gz" else out.read_bytes()
 
 
+@pytest.mark.slow  # over 5 s here (real processes)
 @pytest.mark.parametrize("mode", [["--raw", "--num", "2500"], ["--num", "300", "--seed", "3"]])
 def test_sample_same_file_for_any_jobs(model_dir, tmp_path, mode):
     """Blocks are decoded in parallel but written in order: --jobs 1 and --jobs 2 give the same bytes."""
