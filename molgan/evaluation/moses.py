@@ -149,7 +149,7 @@ def _blocks(packed: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
 
 def _tanimoto(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Tanimoto ``[len(a), len(b)]`` of two blocks; 1 where both fingerprints are empty (as MOSES)."""
-    both = a[0] @ b[0].T  # exact: sums of at most 1024 ones
+    both = (a[0] @ b[0].T).astype(np.float64)  # exact: sums of at most 1024 ones
     union = a[1][:, None] + b[1][None, :] - both
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = both / union
