@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import typer
@@ -61,7 +62,12 @@ def evaluate(
     if benchmark is not None:
         from molgan.evaluation.benchmark import benchmark_metrics
 
-        _print(benchmark_metrics(benchmark, smiles), as_json)
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            result = benchmark_metrics(benchmark, smiles)
+        for note in notes:
+            typer.echo(f"note: {note.message}", err=True)
+        _print(result, as_json)
         return
     ref = None if reference is None else metrics.load_reference(reference)
     if ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file():

@@ -169,15 +169,18 @@ def nearest_similarity(gen: np.ndarray, ref: np.ndarray) -> float:
     return float(best.mean())
 
 
-def internal_diversity(fps: np.ndarray, p: int = 1) -> float:
-    """MOSES IntDiv_p over packed fingerprints: ``1 - mean_i (mean_j T(i, j)^p)^(1/p)``, all pairs."""
+def internal_diversity(fps: np.ndarray, ps: Sequence[int] = (1, 2)) -> dict[int, float]:
+    """MOSES IntDiv_p over packed fingerprints, for each ``p`` in ``ps`` (one pass over all pairs):
+    ``1 - mean_i (mean_j T(i, j)^p)^(1/p)``."""
     if len(fps) == 0:
-        return math.nan
-    sums = np.zeros(len(fps))
+        return {p: math.nan for p in ps}
+    sums = {p: np.zeros(len(fps)) for p in ps}
     for i, a_bits, a_count in _blocks(fps):
         for _, b_bits, b_count in _blocks(fps):
-            sums[i : i + len(a_bits)] += (_tanimoto((a_bits, a_count), (b_bits, b_count)) ** p).sum(axis=1)
-    return float(1.0 - np.mean((sums / len(fps)) ** (1.0 / p)))
+            sim = _tanimoto((a_bits, a_count), (b_bits, b_count))
+            for p, row in sums.items():
+                row[i : i + len(a_bits)] += (sim**p).sum(axis=1)
+    return {p: float(1.0 - np.mean((row / len(fps)) ** (1.0 / p))) for p, row in sums.items()}
 
 
 # --- distribution comparisons ----------------------------------------------------------------------
@@ -409,8 +412,8 @@ def moses_metrics(
         result[f"SNN/{name}"] = nearest_similarity(gen_fps, ref.packed_fingerprints())
         result[f"Frag/{name}"] = cosine_similarity(ref.fragments, gen_fragments)
         result[f"Scaf/{name}"] = cosine_similarity(ref.scaffolds, gen_scaffolds)
-    result["IntDiv"] = internal_diversity(gen_fps, 1)
-    result["IntDiv2"] = internal_diversity(gen_fps, 2)
+    diversity = internal_diversity(gen_fps, (1, 2))
+    result["IntDiv"], result["IntDiv2"] = diversity[1], diversity[2]
     result["Filters"] = float(np.mean([passes_filters(m) for m in mols])) if mols else math.nan
     for prop in W1_PROPERTIES:
         result[prop] = wasserstein1(references["Test"].properties[prop], property_values(prop, mols))
