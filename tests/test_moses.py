@@ -265,3 +265,32 @@ def test_api_benchmark(tiny_moses, result):
     assert got["IntDiv"] == pytest.approx(result[0]["IntDiv"])
     with pytest.raises(InputError):
         molgan.evaluate(GEN, benchmark="guacamol")
+
+
+# --- shipped FCD statistics of a bundled data set -----------------------------------------------
+
+
+def test_reference_stats_prefer_the_shipped_file(tmp_path, monkeypatch):
+    from molgan.evaluation import fcd
+
+    smiles = ["CCO", "CCN", "CCC"]
+    stats = fcd.FCDStats(mu=np.arange(4.0), sigma=np.eye(4), n=3)
+    stats.save(tmp_path / "shipped.npz", dtype=np.float32)
+    monkeypatch.setattr(fcd, "bundled_file", lambda s: tmp_path / "shipped.npz" if list(s) == smiles else None)
+    monkeypatch.setattr(fcd, "compute_stats", lambda *a, **k: pytest.fail("computed instead of shipped"))
+    got = fcd.reference_stats(smiles)
+    assert got.n == 3 and got.mu.dtype == np.float64
+    np.testing.assert_array_equal(got.mu, stats.mu)
+    with pytest.raises(pytest.fail.Exception, match="computed instead of shipped"):
+        fcd.reference_stats(["CCO", "CCN"])  # not shipped: computed
+
+
+@pytest.mark.slow
+def test_qm9_statistics_ship_with_the_package(monkeypatch):
+    from molgan.evaluation import fcd, metrics
+
+    reference = metrics.load_reference("qm9")
+    shipped = fcd.bundled_file(reference)
+    assert shipped is not None and shipped.stat().st_size < 2 * 2**20
+    monkeypatch.setattr(fcd, "compute_stats", lambda *a, **k: pytest.fail("computed instead of shipped"))
+    assert fcd.reference_stats(reference).n == len(reference)

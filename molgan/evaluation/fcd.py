@@ -4,7 +4,8 @@ FCD compares the mean ``mu [512]`` and covariance ``sigma [512, 512]`` of ChemNe
 activations over two sets of SMILES. ChemNet and its weights come from the ``fcd`` package; the
 reference side is the expensive one, so :func:`reference_stats` keeps ``(mu, sigma)`` of every
 reference it has seen as an ``.npz`` file (``allow_pickle=False``) in :func:`cache_dir`, named by a
-hash of the reference SMILES. This module takes SMILES as given: :func:`molgan.evaluation.metrics.fcd` chooses
+hash of the reference SMILES; statistics shipped in ``datasets/fcd/`` under the same name (the QM9
+training split, float32) are used first. This module takes SMILES as given: :func:`molgan.evaluation.metrics.fcd` chooses
 them (canonical, valid, one fragment).
 """
 
