@@ -87,11 +87,13 @@ def _sascorer():
 
 def _fcd(gen, ref):
     import fcd
+    from threadpoolctl import threadpool_limits
 
     model = fcd.load_ref_model()
     a = fcd.get_predictions(model, gen, n_jobs=0, device="cpu").astype(np.float64)
     b = fcd.get_predictions(model, ref, n_jobs=0, device="cpu").astype(np.float64)
-    return fcd.calculate_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
+    with threadpool_limits(limits=1, user_api="blas"):  # a many-threaded sqrtm is slow on a busy machine
+        return fcd.calculate_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
 
 
 @pytest.fixture(scope="module")

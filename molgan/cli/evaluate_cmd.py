@@ -66,7 +66,8 @@ def evaluate(
             warnings.simplefilter("always")
             result = benchmark_metrics(benchmark, smiles)
         for note in notes:
-            typer.echo(f"note: {note.message}", err=True)
+            if note.category.__name__ == "FewMoleculesWarning":  # others are third-party deprecations
+                typer.echo(f"note: {note.message}", err=True)
         _print(result, as_json)
         return
     ref = None if reference is None else metrics.load_reference(reference)

@@ -71,6 +71,12 @@ STATS_VERSION = "molgan-moses-1"
 
 MOSES_PIP = "pip install --no-deps molsets"
 
+
+
+class FewMoleculesWarning(UserWarning):
+    """``unique@k`` was asked for with fewer than ``k`` valid molecules (MOSES warns too)."""
+
+
 _MORGAN = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
 _BLOCK = 4096  # rows of a Tanimoto block: 4096 x 4096 float32 = 64 MB
 
@@ -395,7 +401,7 @@ def moses_metrics(
     result: dict[str, float] = {"valid": len(gen) / len(smiles) if smiles else math.nan}
     for size in k:
         if len(gen) < size:
-            warnings.warn(f"unique@{size}: only {len(gen)} valid molecules", stacklevel=2)
+            warnings.warn(f"unique@{size}: only {len(gen)} valid molecules", FewMoleculesWarning, stacklevel=2)
         first = gen[:size]
         result[f"unique@{size}"] = len(set(first)) / len(first) if first else math.nan
 
