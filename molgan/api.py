@@ -120,11 +120,18 @@ def evaluate(
     *,
     fcd: bool = True,
     n_jobs: int = 1,
+    benchmark: str | None = None,
 ) -> dict[str, float]:
     """MOSES-style metrics of generated SMILES (``None`` / ``""`` count as invalid samples).
 
     ``reference`` is a data set name (its training split), a file, a list of SMILES or ``None``.
+    ``benchmark="moses"`` gives MOSES's own metrics against its test sets instead (``reference``
+    and ``fcd`` are then not used).
     """
+    if benchmark is not None:
+        from molgan.evaluation.benchmark import benchmark_metrics
+
+        return benchmark_metrics(benchmark, list(smiles), n_jobs=n_jobs)
     from molgan.evaluation import metrics
 
     ref: Sequence[str] | None

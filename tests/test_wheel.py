@@ -55,6 +55,7 @@ def test_wheel_installs_and_runs_offline(tmp_path):
     for name in ("model.safetensors", "checkpoint.json"):
         assert f"molgan/pretrained/qm9/{name}" in names
     assert "molgan/_datasets/qm9.csv.gz" in names
+    assert {"molgan/_datasets/moses/test.npz", "molgan/_datasets/moses/mcf.csv"} <= names
     built = time.perf_counter()
 
     # a fresh environment that borrows only third-party packages from this one

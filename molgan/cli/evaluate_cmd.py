@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import typer
@@ -23,9 +24,15 @@ Examples:
 
   molgan evaluate samples.tsv.gz --smiles-column canonical_smiles
 
+  molgan evaluate samples.smi --benchmark moses --json
+
 An empty SMILES cell counts as an invalid sample.
 
 FCD statistics of a reference are cached in $MOLGAN_CACHE_DIR (default ~/.cache/molgan).
+
+--benchmark moses prints MOSES's metrics with MOSES's definitions, against its test and scaffold
+test sets (statistics ship with molgan; SNN and Novelty read the molsets package's data files:
+pip install --no-deps molsets).
 """
 
 #: How each metric is printed in the table.
@@ -44,16 +51,33 @@ def evaluate(
     smiles_column: str | None = typer.Option(
         None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
     ),
+    benchmark: str | None = typer.Option(
+        None, "--benchmark", help="'moses': MOSES's metrics against its test sets (ignores --reference)."
+    ),
 ) -> None:
     """Validity, uniqueness, novelty, FCD, internal diversity and property means of generated SMILES."""
     smiles = metrics.read_generated(file, smiles_column=smiles_column)
     if not smiles:
         raise NothingUsableError(f"{file}: no samples")
+    if benchmark is not None:
+        from molgan.evaluation.benchmark import benchmark_metrics
+
+        with warnings.catch_warnings(record=True) as notes:
+            warnings.simplefilter("always")
+            result = benchmark_metrics(benchmark, smiles)
+        for note in notes:
+            if note.category.__name__ == "FewMoleculesWarning":  # others are third-party deprecations
+                typer.echo(f"note: {note.message}", err=True)
+        _print(result, as_json)
+        return
     ref = None if reference is None else metrics.load_reference(reference)
-    if ref is not None and not no_fcd and not fcd_stats.cache_file(ref).is_file():
+    if ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file():
         where = fcd_stats.cache_dir() / "fcd"
         typer.echo(f"computing FCD statistics of {len(ref)} reference molecules (once; cached in {where})", err=True)
-    result = metrics.evaluate(smiles, ref, compute_fcd=not no_fcd)
+    _print(metrics.evaluate(smiles, ref, compute_fcd=not no_fcd), as_json)
+
+
+def _print(result: dict[str, float], as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({k: (None if _is_nan(v) else v) for k, v in result.items()}))
     else:

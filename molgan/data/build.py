@@ -2,6 +2,8 @@
 
     python -m molgan.data.build qm9 --out datasets/qm9.csv.gz
     python -m molgan.data.build moses-sample --n 2000 --seed 0 --out datasets/moses_sample.csv.gz
+    python -m molgan.data.build moses-metrics --out datasets/moses
+    python -m molgan.data.build fcd-stats qm9 --out datasets/fcd
 
 ``qm9`` reads the three CSV files of the ``qm9pack`` package (column ``SMILES``, plus the QM9
 ``Index``) and writes one row per QM9 molecule: ``index,smiles`` with RDKit's canonical SMILES
@@ -9,6 +11,14 @@ without stereo. ``moses-sample`` draws a seeded sample of the MOSES training set
 ``molsets`` and writes ``moses_index,smiles`` (the SMILES as MOSES gives them). Neither package is
 imported: their files are located with :func:`importlib.util.find_spec`. The output is gzip with a
 zero timestamp, so a rebuild with the same inputs is byte-identical.
+
+``moses-metrics`` computes what :mod:`molgan.evaluation.moses` needs of the MOSES test and
+scaffold-test sets (ChemNet statistics, fragment and scaffold counts, test-set properties; it runs
+ChemNet over 350k molecules: minutes) and copies MOSES's filter SMARTS (``mcf.csv``,
+``wehi_pains.csv`` of ``moses/metrics``). ``fcd-stats NAME`` writes the ChemNet statistics (float32)
+of a data set's training split as :func:`molgan.evaluation.metrics.load_reference` gives it, named
+as :func:`molgan.evaluation.fcd.reference_stats` looks for them, so the first FCD against that data
+set takes seconds.
 """
 
 from __future__ import annotations
@@ -61,6 +71,38 @@ def build_moses_sample(out: str | Path, n: int = 2000, seed: int = 0) -> dict[st
     return {"written": n, "population": len(smiles)}
 
 
+def build_moses_metrics(out: str | Path, n_jobs: int = 1) -> dict[str, int]:
+    """Write ``<split>.npz`` + ``<split>.json.gz`` per MOSES test split and the filter SMARTS into ``out``."""
+    import shutil
+
+    from molgan.evaluation import moses
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for split in moses.SETS.values():
+        smiles = moses.moses_smiles(split)
+        reference = moses.Reference.from_smiles(smiles, with_properties=split == "test", n_jobs=n_jobs)
+        reference.save(out / split)
+        written[split] = reference.fcd.n
+    folder = package_dir("moses", moses.MOSES_PIP) / "metrics"
+    for name in ("mcf.csv", "wehi_pains.csv"):
+        shutil.copyfile(folder / name, out / name)
+    return written
+
+
+def build_fcd_stats(name: str, out: str | Path, n_jobs: int = 1) -> dict[str, int]:
+    """Write ``<out>/<hash>.npz``: float32 ChemNet statistics of data set ``name``'s training split."""
+    import numpy as np
+
+    from molgan.evaluation import fcd, metrics
+
+    smiles = metrics.load_reference(name)
+    path = Path(out) / fcd.cache_file(smiles).name
+    fcd.compute_stats(smiles, n_jobs=n_jobs).save(path, dtype=np.float32)
+    return {"molecules": len(smiles), "file": str(path)}
+
+
 def _moses_smiles(path: Path) -> Iterator[str]:
     with gzip.open(path, "rt", newline="", encoding="utf-8") as handle:
         for record in csv.DictReader(handle):
@@ -87,12 +129,22 @@ def main(argv: list[str] | None = None) -> int:
     moses.add_argument("--out", default="datasets/moses_sample.csv.gz")
     moses.add_argument("--n", type=int, default=2000)
     moses.add_argument("--seed", type=int, default=0)
+    metrics = commands.add_parser("moses-metrics", help="reference statistics of the MOSES test sets")
+    metrics.add_argument("--out", default="datasets/moses")
+    metrics.add_argument("--n-jobs", type=int, default=1)
+    fcd_stats = commands.add_parser("fcd-stats", help="ChemNet statistics of a data set's training split")
+    fcd_stats.add_argument("name", help="a bundled data set, e.g. qm9")
+    fcd_stats.add_argument("--out", default="datasets/fcd")
+    fcd_stats.add_argument("--n-jobs", type=int, default=1)
     args = parser.parse_args(argv)
+    builders = {
+        "qm9": lambda: build_qm9(args.out),
+        "moses-sample": lambda: build_moses_sample(args.out, n=args.n, seed=args.seed),
+        "moses-metrics": lambda: build_moses_metrics(args.out, n_jobs=args.n_jobs),
+        "fcd-stats": lambda: build_fcd_stats(args.name, args.out, n_jobs=args.n_jobs),
+    }
     try:
-        if args.command == "qm9":
-            stats = build_qm9(args.out)
-        else:
-            stats = build_moses_sample(args.out, n=args.n, seed=args.seed)
+        stats = builders[args.command]()
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,8 @@ FCD compares the mean ``mu [512]`` and covariance ``sigma [512, 512]`` of ChemNe
 activations over two sets of SMILES. ChemNet and its weights come from the ``fcd`` package; the
 reference side is the expensive one, so :func:`reference_stats` keeps ``(mu, sigma)`` of every
 reference it has seen as an ``.npz`` file (``allow_pickle=False``) in :func:`cache_dir`, named by a
-hash of the reference SMILES. This module takes SMILES as given: :func:`molgan.evaluation.metrics.fcd` chooses
+hash of the reference SMILES; statistics shipped in ``datasets/fcd/`` under the same name (the QM9
+training split, float32) are used first. This module takes SMILES as given: :func:`molgan.evaluation.metrics.fcd` chooses
 them (canonical, valid, one fragment).
 """
 
@@ -50,12 +51,18 @@ class FCDStats:
     sigma: np.ndarray
     n: int
 
-    def save(self, path: str | os.PathLike) -> None:
-        """Write to ``path`` as ``.npz`` atomically (a reader never sees a half-written file)."""
+    def save(self, path: str | os.PathLike, dtype: type = np.float64) -> None:
+        """Write to ``path`` as ``.npz`` atomically (a reader never sees a half-written file).
+
+        ``dtype=np.float32`` halves the file (for statistics shipped with the package).
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_file(path) as tmp, open(tmp, "wb") as f:
-            np.savez(f, mu=self.mu, sigma=self.sigma, n=np.int64(self.n), version=np.str_(STATS_VERSION))
+            np.savez_compressed(
+                f, mu=self.mu.astype(dtype), sigma=self.sigma.astype(dtype), n=np.int64(self.n),
+                version=np.str_(STATS_VERSION),
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FCDStats:
@@ -63,7 +70,7 @@ class FCDStats:
         with np.load(path, allow_pickle=False) as data:
             if str(data["version"]) != STATS_VERSION:
                 raise ValueError(f"{path}: statistics version {data['version']}, expected {STATS_VERSION}")
-            mu, sigma, n = data["mu"], data["sigma"], int(data["n"])
+            mu, sigma, n = data["mu"].astype(np.float64), data["sigma"].astype(np.float64), int(data["n"])
         if mu.shape != (sigma.shape[0],) or sigma.shape != (mu.shape[0], mu.shape[0]):
             raise ValueError(f"{path}: mu {mu.shape} and sigma {sigma.shape} do not match")
         return cls(mu=mu, sigma=sigma, n=n)
@@ -125,14 +132,30 @@ def cache_file(smiles: Sequence[str]) -> Path:
     return cache_dir() / "fcd" / f"{stats_key(smiles)[:32]}.npz"
 
 
+def bundled_file(smiles: Sequence[str]) -> Path | None:
+    """The statistics of ``smiles`` shipped in ``datasets/fcd/<hash>.npz`` (the QM9 training split), if any."""
+    from molgan.data.datasets import bundled_file as bundled
+    from molgan.errors import InputError
+
+    try:
+        return bundled(f"fcd/{stats_key(smiles)[:32]}.npz")
+    except InputError:
+        return None
+
+
 def reference_stats(smiles: Sequence[str], *, cache: bool = True, **kwargs) -> FCDStats:
-    """Statistics of a reference set, read from / written to ``cache_dir()/fcd/<hash>.npz`` if ``cache``.
+    """Statistics of a reference set: shipped (:func:`bundled_file`), or read from / written to
+    ``cache_dir()/fcd/<hash>.npz`` if ``cache``.
 
     An unreadable or stale cache file is recomputed; a cache directory that cannot be written is
     ignored. Keyword arguments go to :func:`activations`.
     """
     if not cache:
         return compute_stats(smiles, **kwargs)
+    shipped = bundled_file(smiles)
+    if shipped is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            return FCDStats.load(shipped)
     path = cache_file(smiles)
     if path.is_file():
         try:
