@@ -123,15 +123,18 @@ class SearchResult:
 RoundCallback = Callable[[int, int, dict[str, float]], None]
 
 
+DECODE_CHUNK = 8192  # codes decoded per generator call
+
+
 @torch.no_grad()
-def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, chunk: int = 8192) -> list[str | None]:
+def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary) -> list[str | None]:
     """Canonical SMILES (or ``None``) of the argmax graphs the generator makes from noise ``z``."""
     from molgan.nn.relax import hard_graphs
     from molgan.sampling.sampler import decode_smiles
 
     out: list[str | None] = []
-    for start in range(0, len(z), chunk):
-        nodes, adj = hard_graphs(*generator(z[start : start + chunk]))
+    for start in range(0, len(z), DECODE_CHUNK):
+        nodes, adj = hard_graphs(*generator(z[start : start + DECODE_CHUNK]))
         out += decode_smiles(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     return out
 

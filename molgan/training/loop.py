@@ -445,7 +445,7 @@ def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> 
 
 
 def _reward_update(
-    state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device, real_scores: np.ndarray | None = None
+    state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device, real_scores: np.ndarray | None
 ) -> dict[str, float]:
     """Score hard generated graphs (and real ones, unless ``real_scores`` are known) and fit the reward network."""
     import torch.nn.functional as F
@@ -486,7 +486,7 @@ def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(
-    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None = None
+    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None
 ) -> dict[str, float]:
     """Validity, uniqueness, novelty (and mean reward of the distinct valid molecules) of a fixed noise sample."""
     device = next(state.modules.generator.parameters()).device
