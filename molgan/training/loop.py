@@ -35,6 +35,7 @@ from molgan.latent.priors import NoisePrior
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
 from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.chem.mol import to_mols
 from molgan.chem.vocab import Vocabulary
 
 EVAL_SEED = 987654321
@@ -496,10 +497,8 @@ def _evaluate(
     unique = set(valid)
     eval_reward = float("nan")
     if reward is not None:
-        from rdkit import Chem
-
         ordered = sorted(unique)
-        scores = np.asarray(reward([Chem.MolFromSmiles(s) for s in ordered]), dtype=np.float64)
+        scores = np.asarray(reward(to_mols(ordered)), dtype=np.float64)
         eval_reward = float(np.mean(np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0))) if ordered else 0.0
     validity = len(valid) / len(smiles)
     uniqueness = len(unique) / len(valid) if valid else 0.0
