@@ -316,16 +316,7 @@ def _reward_net_step(state: _State, reward: Callable, batches: _Batches) -> dict
 
 
 def _generator_step(state: _State, batches: _Batches, cfg, valence_limits: torch.Tensor, *, rl_on: bool) -> dict[str, float]:
-    weights = LossWeights(
-        adversarial=cfg.adversarial_weight,
-        valence=cfg.valence_weight,
-        connectivity=cfg.connectivity_weight,
-        reconstruction=cfg.reconstruction_weight,
-        latent=cfg.latent_weight,
-        latent_regularizer=cfg.latent_regularizer,
-        rl_lambda=cfg.rl_lambda,
-        rl_on=rl_on,
-    )
+    weights = LossWeights.from_config(cfg, rl_on=rl_on)
     real, _ = batches.real()
     return generator_step(
         state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,

@@ -50,6 +50,20 @@ class LossWeights:
     rl_lambda: float = 1.0  # MolGAN's lambda; applies once the RL term is on
     rl_on: bool = False
 
+    @classmethod
+    def from_config(cls, cfg, *, rl_on: bool = False) -> LossWeights:
+        """The weights of a :class:`molgan.config.TrainConfig`."""
+        return cls(
+            adversarial=cfg.adversarial_weight,
+            valence=cfg.valence_weight,
+            connectivity=cfg.connectivity_weight,
+            reconstruction=cfg.reconstruction_weight,
+            latent=cfg.latent_weight,
+            latent_regularizer=cfg.latent_regularizer,
+            rl_lambda=cfg.rl_lambda,
+            rl_on=rl_on,
+        )
+
 
 def fake_graphs(modules: GanModules, z: Tensor, relaxation: str) -> tuple[Tensor, Tensor]:
     """Relaxed (differentiable) generated graphs for noise ``z``."""
