@@ -112,6 +112,7 @@ class Schedule:
     """When each phase of a step runs, as pure functions of the step (steps counted from 0 before it runs)."""
 
     steps: int
+    critic_steps: int  # critic updates per step: n_critic, or 0 without an adversarial term
     eval_every: int
     checkpoint_every: int
     rl_from: int
@@ -120,12 +121,14 @@ class Schedule:
     has_pool: bool
     prior_from: int | None  # None: no noise prior is fitted
     prior_every: int
+    time_limit_seconds: float | None = None
 
     @classmethod
     def from_config(cls, cfg, *, reward: bool, pool: bool, encoder: bool) -> Schedule:
         fits_prior = cfg.noise_prior != "none" and encoder
         return cls(
             steps=cfg.steps,
+            critic_steps=cfg.n_critic if cfg.adversarial_weight > 0 else 0,
             eval_every=cfg.eval_every,
             checkpoint_every=cfg.checkpoint_every,
             rl_from=int(cfg.rl_start * cfg.steps),
@@ -134,6 +137,7 @@ class Schedule:
             has_pool=pool,
             prior_from=int(cfg.noise_prior_start * cfg.steps) if fits_prior else None,
             prior_every=cfg.noise_prior_every,
+            time_limit_seconds=None if cfg.time_limit_minutes is None else cfg.time_limit_minutes * 60,
         )
 
     def trains_on_pool(self, step: int) -> bool:
@@ -161,6 +165,9 @@ class Schedule:
 
     def checkpoint_due(self, done: int) -> bool:
         return done % self.checkpoint_every == 0 or done == self.steps
+
+    def out_of_time(self, seconds: float) -> bool:
+        return self.time_limit_seconds is not None and seconds > self.time_limit_seconds
 
 
 class _Batches:
@@ -234,8 +241,8 @@ def train(
         lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
         _set_lr(state.optimizers, cfg, lr_scale)
         values: dict[str, float] = {}
-        if cfg.adversarial_weight > 0:
-            values.update(_critic_steps(state, batches, cfg))
+        for _ in range(schedule.critic_steps):
+            values.update(_critic_step(state, batches, cfg))
         if schedule.rl_on(step):
             values.update(_reward_net_step(state, reward, batches))
         values.update(_generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step)))
@@ -248,7 +255,7 @@ def train(
             progress(state.step, cfg.steps, values)
         if schedule.checkpoint_due(state.step):
             save(out_dir / "last", True)
-        if cfg.time_limit_minutes is not None and state.seconds > cfg.time_limit_minutes * 60:
+        if schedule.out_of_time(state.seconds):
             stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
             save(out_dir / "last", True)
             break
@@ -294,18 +301,13 @@ def _start(
     return state
 
 
-def _critic_steps(state: _State, batches: _Batches, cfg) -> dict[str, float]:
-    """``n_critic`` critic updates, each on a fresh real batch and generated batch."""
-    values: dict[str, float] = {}
-    for _ in range(cfg.n_critic):
-        real, _ = batches.real()
-        values.update(
-            critic_step(
-                state.modules, state.optimizers["critic"], real, batches.generator_noise(),
-                loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation,
-            )
-        )
-    return values
+def _critic_step(state: _State, batches: _Batches, cfg) -> dict[str, float]:
+    """One critic update on a fresh real batch and generated batch."""
+    real, _ = batches.real()
+    return critic_step(
+        state.modules, state.optimizers["critic"], real, batches.generator_noise(),
+        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation,
+    )
 
 
 def _reward_net_step(state: _State, reward: Callable, batches: _Batches) -> dict[str, float]:
