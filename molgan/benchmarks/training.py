@@ -110,10 +110,7 @@ def main(argv: list[str] | None = None) -> None:
 
     cfg = config.train
     limits = max_valences(vocab)
-    weights = LossWeights(
-        adversarial=cfg.adversarial_weight, valence=cfg.valence_weight, connectivity=cfg.connectivity_weight,
-        reconstruction=cfg.reconstruction_weight, latent=cfg.latent_weight, latent_regularizer=cfg.latent_regularizer,
-    )
+    weights = LossWeights.from_config(cfg)
 
     def recipe_step() -> None:
         if cfg.adversarial_weight > 0:

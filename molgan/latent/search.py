@@ -29,6 +29,7 @@ from torch import Tensor
 from molgan.data.atomic import atomic_file
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import InputError
+from molgan.latent.pool import merge_top_k, new_candidates, worst_kept
 from molgan.chem.vocab import Vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,22 +88,16 @@ class CodePool:
 
     def add(self, smiles: Sequence[str], scores: np.ndarray, codes: Tensor) -> int:
         """Offer molecules with their scores and codes; new ones with finite scores may join (the first
-        of repeats). Returns how many joined."""
-        known = set(self.smiles)
-        first: dict[str, int] = {}
-        for i, s in enumerate(smiles):
-            if s not in known and s not in first and np.isfinite(scores[i]):
-                first[s] = i
-        keep = list(first.values())
-        if not keep:
+        of repeats: one SMILES always scores the same). Returns how many joined."""
+        scores = np.asarray(scores, dtype=np.float64)
+        chosen = new_candidates(smiles, scores, set(self.smiles), worst_kept(self.scores, self.size))
+        if not chosen:
             return 0
-        all_smiles = self.smiles + [smiles[i] for i in keep]
-        all_scores = np.concatenate([self.scores, np.asarray(scores, dtype=np.float64)[keep]])
-        all_codes = torch.cat([self.codes, codes[keep].float()])
-        order = np.argsort(-all_scores, kind="stable")[: self.size]
-        joined = int((order >= len(self)).sum())
-        self.smiles = [all_smiles[i] for i in order]
-        self.scores, self.codes = all_scores[order], all_codes[torch.from_numpy(order)]
+        order, joined = merge_top_k(self.scores, scores[chosen], self.size)
+        merged = self.smiles + [smiles[i] for i in chosen]
+        self.smiles = [merged[i] for i in order]
+        self.scores = np.concatenate([self.scores, scores[chosen]])[order]
+        self.codes = torch.cat([self.codes, codes[chosen].float()])[torch.from_numpy(order)]
         return joined
 
     def parents(self, num: int, share: float, generator: torch.Generator) -> Tensor:
@@ -128,15 +123,18 @@ class SearchResult:
 RoundCallback = Callable[[int, int, dict[str, float]], None]
 
 
+DECODE_CHUNK = 8192  # codes decoded per generator call
+
+
 @torch.no_grad()
-def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary, chunk: int = 8192) -> list[str | None]:
+def smiles_from_noise(generator: torch.nn.Module, z: Tensor, vocab: Vocabulary) -> list[str | None]:
     """Canonical SMILES (or ``None``) of the argmax graphs the generator makes from noise ``z``."""
     from molgan.nn.relax import hard_graphs
     from molgan.sampling.sampler import decode_smiles
 
     out: list[str | None] = []
-    for start in range(0, len(z), chunk):
-        nodes, adj = hard_graphs(*generator(z[start : start + chunk]))
+    for start in range(0, len(z), DECODE_CHUNK):
+        nodes, adj = hard_graphs(*generator(z[start : start + DECODE_CHUNK]))
         out += decode_smiles(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     return out
 

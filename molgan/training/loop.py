@@ -35,6 +35,7 @@ from molgan.latent.priors import NoisePrior
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
 from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.chem.mol import to_mols
 from molgan.chem.vocab import Vocabulary
 
 EVAL_SEED = 987654321
@@ -106,6 +107,100 @@ class _State:
     pool: ElitePool | None = None
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When each phase of a step runs, as pure functions of the step (steps counted from 0 before it runs)."""
+
+    steps: int
+    critic_steps: int  # critic updates per step: n_critic, or 0 without an adversarial term
+    eval_every: int
+    checkpoint_every: int
+    rl_from: int
+    rl_active: bool  # a reward is given and lambda < 1 (lambda 1: no RL term)
+    elite_every: int
+    has_pool: bool
+    prior_from: int | None  # None: no noise prior is fitted
+    prior_every: int
+    time_limit_seconds: float | None = None
+
+    @classmethod
+    def from_config(cls, cfg, *, reward: bool, pool: bool, encoder: bool) -> Schedule:
+        fits_prior = cfg.noise_prior != "none" and encoder
+        return cls(
+            steps=cfg.steps,
+            critic_steps=cfg.n_critic if cfg.adversarial_weight > 0 else 0,
+            eval_every=cfg.eval_every,
+            checkpoint_every=cfg.checkpoint_every,
+            rl_from=int(cfg.rl_start * cfg.steps),
+            rl_active=reward and cfg.rl_lambda < 1.0,
+            elite_every=cfg.elite_every,
+            has_pool=pool,
+            prior_from=int(cfg.noise_prior_start * cfg.steps) if fits_prior else None,
+            prior_every=cfg.noise_prior_every,
+            time_limit_seconds=None if cfg.time_limit_minutes is None else cfg.time_limit_minutes * 60,
+        )
+
+    def trains_on_pool(self, step: int) -> bool:
+        """The elite pool replaces the training set once RL starts."""
+        return self.has_pool and step >= self.rl_from
+
+    def pool_update_due(self, step: int) -> bool:
+        return self.trains_on_pool(step) and (step - self.rl_from) % self.elite_every == 0
+
+    def prior_on(self, step: int) -> bool:
+        return self.prior_from is not None and step >= self.prior_from
+
+    def prior_refit_due(self, step: int) -> bool:
+        """Every ``prior_every`` steps from the start, and whenever the pool (what it is fitted to) changed."""
+        if not self.prior_on(step):
+            return False
+        return (step - self.prior_from) % self.prior_every == 0 or self.pool_update_due(step)
+
+    def rl_on(self, step: int) -> bool:
+        return self.rl_active and step >= self.rl_from
+
+    def eval_due(self, done: int) -> bool:
+        """After ``done`` steps: every ``eval_every`` steps and at the end."""
+        return done % self.eval_every == 0 or done == self.steps
+
+    def checkpoint_due(self, done: int) -> bool:
+        return done % self.checkpoint_every == 0 or done == self.steps
+
+    def out_of_time(self, seconds: float) -> bool:
+        return self.time_limit_seconds is not None and seconds > self.time_limit_seconds
+
+
+class _Batches:
+    """Draws the real batches and the noise of a run from its one seeded generator, in a fixed order."""
+
+    def __init__(self, state: _State, source: TrainingData, batch_size: int, z_dim: int, device: torch.device) -> None:
+        self.state, self.batch_size, self.z_dim, self.device = state, batch_size, z_dim, device
+        self.use(source)
+
+    def use(self, source: TrainingData) -> None:
+        """Draw real batches from ``source`` from now on."""
+        self.source = source
+        self.nodes, self.adj = _graph_tensors(source)
+
+    def real(self) -> tuple[GraphBatch, np.ndarray]:
+        """A batch of training graphs drawn with replacement, and the indices drawn into ``source``."""
+        index = torch.randint(0, len(self.nodes), (self.batch_size,), generator=self.state.rng)
+        vocab = self.source.vocab
+        batch = GraphBatch.from_indices(
+            self.nodes[index].to(self.device), self.adj[index].to(self.device), vocab.num_node_types, vocab.num_bond_types
+        )
+        return batch, index.numpy()
+
+    def gaussian(self, num: int | None = None) -> torch.Tensor:
+        return torch.randn(self.batch_size if num is None else num, self.z_dim, generator=self.state.rng).to(self.device)
+
+    def generator_noise(self, num: int | None = None) -> torch.Tensor:
+        """Noise of the generated graphs training sees: the fitted noise prior once there is one."""
+        if self.state.prior is None:
+            return self.gaussian(num)
+        return self.state.prior.sample(self.batch_size if num is None else num, generator=self.state.rng).to(self.device)
+
+
 def train(
     config: RunConfig,
     data: TrainingData,
@@ -125,17 +220,69 @@ def train(
     """
     cfg = config.train
     out_dir = Path(out_dir)
+    state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
+    schedule = Schedule.from_config(
+        cfg, reward=reward is not None, pool=state.pool is not None, encoder=state.modules.encoder is not None
+    )
+    device = next(state.modules.generator.parameters()).device
+    source = _pool_data(state.pool, data) if schedule.trains_on_pool(state.step) else data
+    batches = _Batches(state, source, cfg.batch_size, config.model.z_dim, device)
+    valence_limits = max_valences(data.vocab).to(device)
+    save = lambda path, training_state: _save(state, path, config, data.vocab, command, training_state)  # noqa: E731
+    started = time.monotonic() - state.seconds
+    stopped: str | None = None
+    while state.step < cfg.steps:
+        step = state.step
+        if schedule.pool_update_due(step):
+            _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite_samples))
+            batches.use(_pool_data(state.pool, data))
+        if schedule.prior_refit_due(step):
+            state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
+        lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
+        _set_lr(state.optimizers, cfg, lr_scale)
+        values: dict[str, float] = {}
+        for _ in range(schedule.critic_steps):
+            values.update(_critic_step(state, batches, cfg))
+        if schedule.rl_on(step):
+            values.update(_reward_net_step(state, reward, batches))
+        values.update(_generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step)))
+        _check_finite(values, step + 1, out_dir)
+        state.step += 1
+        state.seconds = time.monotonic() - started
+        if schedule.eval_due(state.step):
+            values = _evaluate_and_keep_best(state, data, cfg, values, lr_scale, reward, out_dir, save)
+        if progress is not None:
+            progress(state.step, cfg.steps, values)
+        if schedule.checkpoint_due(state.step):
+            save(out_dir / "last", True)
+        if schedule.out_of_time(state.seconds):
+            stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
+            save(out_dir / "last", True)
+            break
+    if not (out_dir / "best").exists():
+        save(out_dir / "best", False)
+    _plot(out_dir)
+    return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _start(
+    config: RunConfig, data: TrainingData, out_dir: Path, *, resume: bool, reward: Callable | None,
+    init_from: str | Path | None,
+) -> _State:
+    """Seed, build the networks and optimizers, and restore ``last/`` (resume) or load ``init_from``."""
+    from molgan.checkpoint import recover_interrupted_save
+
+    cfg = config.train
     out_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    vocab = data.vocab
-    modules = build_modules(config.model, vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None)
+    modules = build_modules(
+        config.model, data.vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None
+    )
     modules.to(device)
     state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
-    from molgan.checkpoint import recover_interrupted_save
-
     recover_interrupted_save(out_dir / "last")
     if resume and (out_dir / "last").exists():
         _restore(state, out_dir / "last", config)
@@ -144,7 +291,6 @@ def train(
         _init_weights(state.modules, init_from)
     elif not resume:
         truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", 0)
-    valence_limits = max_valences(vocab).to(device)
     if cfg.elite_size > 0:
         if reward is None:
             raise InputError("train.elite_size needs a reward (--reward)")
@@ -152,104 +298,58 @@ def train(
             state.pool = _initial_pool(data, reward, cfg.elite_size)
         if len(state.pool) == 0:
             raise InputError("no training molecule has a finite reward: the elite pool would be empty")
-    source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl_start * cfg.steps) else data
-    nodes_all, adj_all = _graph_tensors(source)
-    z_dim = config.model.z_dim
-    rl_from = int(cfg.rl_start * cfg.steps)
-    prior_from = int(cfg.noise_prior_start * cfg.steps) if cfg.noise_prior != "none" and state.modules.encoder is not None else None
-    started = time.monotonic() - state.seconds
-    stopped: str | None = None
+    return state
 
-    drawn: dict[str, np.ndarray] = {}
 
-    def batch() -> GraphBatch:
-        index = torch.randint(0, len(nodes_all), (cfg.batch_size,), generator=state.rng)
-        drawn["index"] = index.numpy()
-        return GraphBatch.from_indices(
-            nodes_all[index].to(device), adj_all[index].to(device), vocab.num_node_types, vocab.num_bond_types
+def _critic_step(state: _State, batches: _Batches, cfg) -> dict[str, float]:
+    """One critic update on a fresh real batch and generated batch."""
+    real, _ = batches.real()
+    return critic_step(
+        state.modules, state.optimizers["critic"], real, batches.generator_noise(),
+        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation,
+    )
+
+
+def _reward_net_step(state: _State, reward: Callable, batches: _Batches) -> dict[str, float]:
+    """Fit the reward network on a real batch (its known scores reused: no re-scoring) and a generated one."""
+    real, index = batches.real()
+    known = batches.source.scores[index] if batches.source.scores is not None else None
+    return _reward_update(state, reward, batches.source.vocab, real, batches.generator_noise(), batches.device, known)
+
+
+def _generator_step(state: _State, batches: _Batches, cfg, valence_limits: torch.Tensor, *, rl_on: bool) -> dict[str, float]:
+    weights = LossWeights.from_config(cfg, rl_on=rl_on)
+    real, _ = batches.real()
+    return generator_step(
+        state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,
+        loss=cfg.loss, relaxation=cfg.relaxation, eps=batches.gaussian(),
+    )
+
+
+def _check_finite(values: dict[str, float], step: int, out_dir: Path) -> None:
+    bad = [k for k, v in values.items() if not math.isfinite(v)]
+    if bad:
+        raise TrainingDivergedError(
+            f"loss {', '.join(bad)} became NaN/inf at step {step}; "
+            f"the last good checkpoint in {out_dir / 'last'} was kept (try a lower learning rate)"
         )
 
-    def noise(num: int = cfg.batch_size) -> torch.Tensor:
-        return torch.randn(num, z_dim, generator=state.rng).to(device)
 
-    def generator_noise(num: int = cfg.batch_size) -> torch.Tensor:
-        """Noise of the generated graphs training sees: the fitted noise prior once there is one."""
-        if state.prior is None:
-            return noise(num)
-        return state.prior.sample(num, generator=state.rng).to(device)
-
-    while state.step < cfg.steps:
-        pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite_every == 0
-        if pool_update:
-            _grow_pool(state, reward, vocab, generator_noise(cfg.elite_samples))
-            source = _pool_data(state.pool, data)
-            nodes_all, adj_all = _graph_tensors(source)
-        refit = prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0
-        if refit or (pool_update and prior_from is not None and state.step >= prior_from):
-            state.prior = _fit_training_prior(state.modules, source, cfg, state.step, state.prior)
-        lr_scale = _lr_scale(state.step, cfg.steps, cfg.lr_decay)
-        _set_lr(state.optimizers, cfg, lr_scale)
-        values: dict[str, float] = {}
-        if cfg.adversarial_weight > 0:
-            for _ in range(cfg.n_critic):
-                values.update(
-                    critic_step(
-                        state.modules, state.optimizers["critic"], batch(), generator_noise(),
-                        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation, rng=None,
-                    )
-                )
-        rl_on = reward is not None and state.step >= rl_from and cfg.rl_lambda < 1.0  # lambda 1: no RL term
-        if rl_on:
-            real = batch()
-            known = source.scores[drawn["index"]] if source.scores is not None else None  # no re-scoring
-            values.update(_reward_update(state, reward, vocab, real, generator_noise(), device, known))
-        weights = LossWeights(
-            adversarial=cfg.adversarial_weight,
-            valence=cfg.valence_weight,
-            connectivity=cfg.connectivity_weight,
-            reconstruction=cfg.reconstruction_weight,
-            latent=cfg.latent_weight,
-            latent_regularizer=cfg.latent_regularizer,
-            rl_lambda=cfg.rl_lambda,
-            rl_on=rl_on,
-        )
-        values.update(
-            generator_step(
-                state.modules, state.optimizers["generator"], batch(), generator_noise(), valence_limits, weights,
-                loss=cfg.loss, relaxation=cfg.relaxation, eps=noise(),
-            )
-        )
-        bad = [k for k, v in values.items() if not math.isfinite(v)]
-        if bad:
-            raise TrainingDivergedError(
-                f"loss {', '.join(bad)} became NaN/inf at step {state.step + 1}; "
-                f"the last good checkpoint in {out_dir / 'last'} was kept (try a lower learning rate)"
-            )
-        state.step += 1
-        state.seconds = time.monotonic() - started
-        if state.step % cfg.eval_every == 0 or state.step == cfg.steps:
-            row = _evaluate(state, data, cfg, values, lr_scale, reward)
-            append_row(out_dir / "metrics.csv", METRIC_COLUMNS, row)
-            score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
-            if score > state.best_score:
-                state.best_score = score
-                state.best = {k: row[k] for k in ("step", "validity", "uniqueness", "novelty", "valid_x_unique")}
-                if reward is not None:
-                    state.best["eval_reward"] = row["eval_reward"]
-                _save(state, out_dir / "best", config, vocab, command, training_state=False)
-            values = {**values, **{k: row[k] for k in ("validity", "uniqueness")}}
-        if progress is not None:
-            progress(state.step, cfg.steps, values)
-        if state.step % cfg.checkpoint_every == 0 or state.step == cfg.steps:
-            _save(state, out_dir / "last", config, vocab, command, training_state=True)
-        if cfg.time_limit_minutes is not None and state.seconds > cfg.time_limit_minutes * 60:
-            stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
-            _save(state, out_dir / "last", config, vocab, command, training_state=True)
-            break
-    if not (out_dir / "best").exists():
-        _save(state, out_dir / "best", config, vocab, command, training_state=False)
-    _plot(out_dir)
-    return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+def _evaluate_and_keep_best(
+    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None,
+    out_dir: Path, save: Callable[[Path, bool], None],
+) -> dict[str, float]:
+    """Log one metrics row, save ``best/`` if it is the best so far; returns ``values`` with the rates."""
+    row = _evaluate(state, data, cfg, values, lr_scale, reward)
+    append_row(out_dir / "metrics.csv", METRIC_COLUMNS, row)
+    score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
+    if score > state.best_score:
+        state.best_score = score
+        state.best = {k: row[k] for k in ("step", "validity", "uniqueness", "novelty", "valid_x_unique")}
+        if reward is not None:
+            state.best["eval_reward"] = row["eval_reward"]
+        save(out_dir / "best", False)
+    return {**values, **{k: row[k] for k in ("validity", "uniqueness")}}
 
 
 def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
@@ -339,7 +439,7 @@ def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> 
 
 
 def _reward_update(
-    state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device, real_scores: np.ndarray | None = None
+    state: _State, reward: Callable, vocab: Vocabulary, real: GraphBatch, z, device, real_scores: np.ndarray | None
 ) -> dict[str, float]:
     """Score hard generated graphs (and real ones, unless ``real_scores`` are known) and fit the reward network."""
     import torch.nn.functional as F
@@ -380,7 +480,7 @@ def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
 
 
 def _evaluate(
-    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None = None
+    state: _State, data: TrainingData, cfg, values: dict[str, float], lr_scale: float, reward: Callable | None
 ) -> dict[str, float]:
     """Validity, uniqueness, novelty (and mean reward of the distinct valid molecules) of a fixed noise sample."""
     device = next(state.modules.generator.parameters()).device
@@ -390,10 +490,8 @@ def _evaluate(
     unique = set(valid)
     eval_reward = float("nan")
     if reward is not None:
-        from rdkit import Chem
-
         ordered = sorted(unique)
-        scores = np.asarray(reward([Chem.MolFromSmiles(s) for s in ordered]), dtype=np.float64)
+        scores = np.asarray(reward(to_mols(ordered)), dtype=np.float64)
         eval_reward = float(np.mean(np.nan_to_num(scores, nan=0.0, posinf=0.0, neginf=0.0))) if ordered else 0.0
     validity = len(valid) / len(smiles)
     uniqueness = len(unique) / len(valid) if valid else 0.0

@@ -50,6 +50,20 @@ class LossWeights:
     rl_lambda: float = 1.0  # MolGAN's lambda; applies once the RL term is on
     rl_on: bool = False
 
+    @classmethod
+    def from_config(cls, cfg, *, rl_on: bool = False) -> LossWeights:
+        """The weights of a :class:`molgan.config.TrainConfig`."""
+        return cls(
+            adversarial=cfg.adversarial_weight,
+            valence=cfg.valence_weight,
+            connectivity=cfg.connectivity_weight,
+            reconstruction=cfg.reconstruction_weight,
+            latent=cfg.latent_weight,
+            latent_regularizer=cfg.latent_regularizer,
+            rl_lambda=cfg.rl_lambda,
+            rl_on=rl_on,
+        )
+
 
 def fake_graphs(modules: GanModules, z: Tensor, relaxation: str) -> tuple[Tensor, Tensor]:
     """Relaxed (differentiable) generated graphs for noise ``z``."""
@@ -66,16 +80,15 @@ def critic_step(
     loss: str = "wgan",
     gp_weight: float = 10.0,
     relaxation: str = "softmax",
-    rng: torch.Generator | None = None,
 ) -> dict[str, float]:
-    """Update the critic once on a real batch and a generated batch."""
+    """Update the critic once on a real batch and a generated batch (the penalty's interpolation uses torch's RNG)."""
     with torch.no_grad():
         fake = fake_graphs(modules, z, relaxation)
     real_scores = modules.critic(real.nodes_onehot, real.adj_onehot)
     fake_scores = modules.critic(*fake)
     if loss == "wgan":
         distance = losses.wgan_critic_loss(real_scores, fake_scores)
-        penalty = losses.gradient_penalty(modules.critic, (real.nodes_onehot, real.adj_onehot), fake, rng)
+        penalty = losses.gradient_penalty(modules.critic, (real.nodes_onehot, real.adj_onehot), fake)
         total = distance + gp_weight * penalty
         values = {"d_loss": total.item(), "w_distance": -distance.item(), "gp": penalty.item()}
     else:
@@ -85,6 +98,85 @@ def critic_step(
     total.backward()
     optimizer.step()
     return values
+
+
+# Loss terms of the generator: each a pure function returning a scalar tensor.
+
+
+def adversarial_term(modules: GanModules, fake: tuple[Tensor, Tensor], loss: str) -> Tensor:
+    """The critic's verdict on generated graphs (WGAN or non-saturating BCE)."""
+    scores = modules.critic(*fake)
+    return losses.wgan_generator_loss(scores) if loss == "wgan" else losses.bce_generator_loss(scores)
+
+
+def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor]) -> Tensor:
+    """Mean reward the reward network predicts for generated graphs (to be maximised)."""
+    assert modules.reward_net is not None
+    return torch.sigmoid(modules.reward_net(*fake)).mean()
+
+
+def reconstruction_terms(
+    modules: GanModules, real: GraphBatch, regularizer: str, eps: Tensor | None
+) -> tuple[Tensor, Tensor]:
+    """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs."""
+    assert modules.encoder is not None
+    mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
+    noise = torch.randn_like(mean) if eps is None else eps
+    if regularizer == "mmd":
+        codes = mean
+        latent = losses.mmd_to_prior(codes, noise)
+    else:
+        codes = mean + noise * torch.exp(0.5 * log_var)
+        latent = losses.kl_divergence(mean, log_var)
+    node_logits, edge_logits = modules.generator(codes)
+    return latent, losses.reconstruction_loss(node_logits, edge_logits, real.nodes, real.adj)
+
+
+def generator_terms(
+    modules: GanModules,
+    real: GraphBatch,
+    z: Tensor,
+    valence_limits: Tensor,
+    weights: LossWeights,
+    *,
+    loss: str = "wgan",
+    relaxation: str = "softmax",
+    eps: Tensor | None = None,
+) -> dict[str, Tensor]:
+    """The generator's loss terms that are switched on by ``weights``, by name (the metric column names)."""
+    fake = fake_graphs(modules, z, relaxation)
+    rl_on = _rl_on(modules, weights)
+    terms: dict[str, Tensor] = {}
+    if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
+        terms["g_adv"] = adversarial_term(modules, fake, loss)
+    if rl_on:
+        terms["g_reward"] = reward_term(modules, fake)
+    if weights.valence > 0:
+        terms["valence"] = losses.valence_penalty(*fake, valence_limits)
+    if weights.connectivity > 0:
+        terms["connectivity"] = losses.connectivity_penalty(*fake)
+    if weights.reconstruction > 0 and modules.encoder is not None:
+        terms["latent"], terms["recon"] = reconstruction_terms(modules, real, weights.latent_regularizer, eps)
+    return terms
+
+
+def generator_loss(terms: dict[str, Tensor], weights: LossWeights, rl_on: bool) -> Tensor:
+    """The weighted sum of ``terms``: lambda * adversarial - (1 - lambda) * predicted reward (MolGAN)
+    + valence + connectivity + reconstruction * (recon + latent weight * latent)."""
+    if not terms:
+        raise ValueError("no generator loss term is switched on")
+    pairs = {
+        "g_adv": lambda: weights.adversarial * _gan_share(weights, rl_on) * terms["g_adv"],
+        "g_reward": lambda: -(1.0 - weights.rl_lambda) * terms["g_reward"],
+        "valence": lambda: weights.valence * terms["valence"],
+        "connectivity": lambda: weights.connectivity * terms["connectivity"],
+        "recon": lambda: weights.reconstruction * (terms["recon"] + weights.latent * terms["latent"]),
+    }
+    total = torch.zeros((), device=next(iter(terms.values())).device)
+    for name, weighted in pairs.items():
+        if name in terms:
+            total = total + weighted()
+    return total
 
 
 def generator_step(
@@ -99,51 +191,28 @@ def generator_step(
     relaxation: str = "softmax",
     eps: Tensor | None = None,
 ) -> dict[str, float]:
-    """Update the generator (and encoder) once.
+    """Update the generator (and encoder) once on :func:`generator_loss` of :func:`generator_terms`.
 
-    Loss = lambda * adversarial + (1 - lambda) * (-predicted reward) once RL is on (MolGAN),
-    + valence and connectivity penalties on generated graphs + reconstruction of real graphs through the encoder, with
-    their codes pulled towards the prior (MMD or KL). Reconstruction ties every training molecule to
-    a region of the latent space: the generator cannot drop modes, which is what defeats collapse.
+    Reconstruction ties every training molecule to a region of the latent space: the generator
+    cannot drop modes, which is what defeats collapse.
     """
-    fake_nodes, fake_adj = fake_graphs(modules, z, relaxation)
-    terms: dict[str, Tensor] = {}
-    total = torch.zeros((), device=z.device)
-    rl_on = weights.rl_on and modules.reward_net is not None
-    gan_share = weights.rl_lambda if rl_on else 1.0
-    if weights.adversarial > 0 and gan_share > 0:
-        scores = modules.critic(fake_nodes, fake_adj)
-        adversarial = losses.wgan_generator_loss(scores) if loss == "wgan" else losses.bce_generator_loss(scores)
-        terms["g_adv"] = adversarial
-        total = total + weights.adversarial * gan_share * adversarial
-    if rl_on:
-        reward = torch.sigmoid(modules.reward_net(fake_nodes, fake_adj)).mean()
-        terms["g_reward"] = reward
-        total = total - (1.0 - weights.rl_lambda) * reward
-    if weights.valence > 0:
-        terms["valence"] = losses.valence_penalty(fake_nodes, fake_adj, valence_limits)
-        total = total + weights.valence * terms["valence"]
-    if weights.connectivity > 0:
-        terms["connectivity"] = losses.connectivity_penalty(fake_nodes, fake_adj)
-        total = total + weights.connectivity * terms["connectivity"]
-    if weights.reconstruction > 0 and modules.encoder is not None:
-        mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
-        if weights.latent_regularizer == "mmd":
-            codes = mean
-            terms["latent"] = losses.mmd_to_prior(codes, torch.randn_like(codes) if eps is None else eps)
-        else:
-            noise = torch.randn_like(mean) if eps is None else eps
-            codes = mean + noise * torch.exp(0.5 * log_var)
-            terms["latent"] = losses.kl_divergence(mean, log_var)
-        node_logits, edge_logits = modules.generator(codes)
-        terms["recon"] = losses.reconstruction_loss(node_logits, edge_logits, real.nodes, real.adj)
-        total = total + weights.reconstruction * (terms["recon"] + weights.latent * terms["latent"])
+    terms = generator_terms(modules, real, z, valence_limits, weights, loss=loss, relaxation=relaxation, eps=eps)
+    total = generator_loss(terms, weights, _rl_on(modules, weights))
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
     values = {k: v.item() for k, v in terms.items()}
     values["g_loss"] = total.item()
     return values
+
+
+def _rl_on(modules: GanModules, weights: LossWeights) -> bool:
+    return weights.rl_on and modules.reward_net is not None
+
+
+def _gan_share(weights: LossWeights, rl_on: bool) -> float:
+    """Share of the adversarial term: lambda once RL is on, else 1."""
+    return weights.rl_lambda if rl_on else 1.0
 
 
 def reward_step(
