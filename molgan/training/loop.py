@@ -145,18 +145,18 @@ def train(
     elif not resume:
         truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", 0)
     valence_limits = max_valences(vocab).to(device)
-    if cfg.elite_size > 0:
+    if cfg.elite.size > 0:
         if reward is None:
             raise InputError("train.elite_size needs a reward (--reward)")
         if state.pool is None:
-            state.pool = _initial_pool(data, reward, cfg.elite_size)
+            state.pool = _initial_pool(data, reward, cfg.elite.size)
         if len(state.pool) == 0:
             raise InputError("no training molecule has a finite reward: the elite pool would be empty")
-    source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl_start * cfg.steps) else data
+    source = _pool_data(state.pool, data) if state.pool is not None and state.step >= int(cfg.rl.start * cfg.steps) else data
     nodes_all, adj_all = _graph_tensors(source)
     z_dim = config.model.z_dim
-    rl_from = int(cfg.rl_start * cfg.steps)
-    prior_from = int(cfg.noise_prior_start * cfg.steps) if cfg.noise_prior != "none" and state.modules.encoder is not None else None
+    rl_from = int(cfg.rl.start * cfg.steps)
+    prior_from = int(cfg.prior.start * cfg.steps) if cfg.prior.kind != "none" and state.modules.encoder is not None else None
     started = time.monotonic() - state.seconds
     stopped: str | None = None
 
@@ -179,44 +179,44 @@ def train(
         return state.prior.sample(num, generator=state.rng).to(device)
 
     while state.step < cfg.steps:
-        pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite_every == 0
+        pool_update = state.pool is not None and state.step >= rl_from and (state.step - rl_from) % cfg.elite.every == 0
         if pool_update:
-            _grow_pool(state, reward, vocab, generator_noise(cfg.elite_samples))
+            _grow_pool(state, reward, vocab, generator_noise(cfg.elite.samples))
             source = _pool_data(state.pool, data)
             nodes_all, adj_all = _graph_tensors(source)
-        refit = prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.noise_prior_every == 0
+        refit = prior_from is not None and state.step >= prior_from and (state.step - prior_from) % cfg.prior.every == 0
         if refit or (pool_update and prior_from is not None and state.step >= prior_from):
             state.prior = _fit_training_prior(state.modules, source, cfg, state.step, state.prior)
         lr_scale = _lr_scale(state.step, cfg.steps, cfg.lr_decay)
         _set_lr(state.optimizers, cfg, lr_scale)
         values: dict[str, float] = {}
-        if cfg.adversarial_weight > 0:
-            for _ in range(cfg.n_critic):
+        if cfg.critic.adversarial_weight > 0:
+            for _ in range(cfg.critic.n_critic):
                 values.update(
                     critic_step(
                         state.modules, state.optimizers["critic"], batch(), generator_noise(),
-                        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation, rng=None,
+                        loss=cfg.critic.loss, gp_weight=cfg.critic.gp_weight, relaxation=cfg.relaxation, rng=None,
                     )
                 )
-        rl_on = reward is not None and state.step >= rl_from and cfg.rl_lambda < 1.0  # lambda 1: no RL term
+        rl_on = reward is not None and state.step >= rl_from and cfg.rl.lambda_gan < 1.0  # lambda 1: no RL term
         if rl_on:
             real = batch()
             known = source.scores[drawn["index"]] if source.scores is not None else None  # no re-scoring
             values.update(_reward_update(state, reward, vocab, real, generator_noise(), device, known))
         weights = LossWeights(
-            adversarial=cfg.adversarial_weight,
+            adversarial=cfg.critic.adversarial_weight,
             valence=cfg.valence_weight,
             connectivity=cfg.connectivity_weight,
             reconstruction=cfg.reconstruction_weight,
             latent=cfg.latent_weight,
             latent_regularizer=cfg.latent_regularizer,
-            rl_lambda=cfg.rl_lambda,
+            rl_lambda=cfg.rl.lambda_gan,
             rl_on=rl_on,
         )
         values.update(
             generator_step(
                 state.modules, state.optimizers["generator"], batch(), generator_noise(), valence_limits, weights,
-                loss=cfg.loss, relaxation=cfg.relaxation, eps=noise(),
+                loss=cfg.critic.loss, relaxation=cfg.relaxation, eps=noise(),
             )
         )
         bad = [k for k, v in values.items() if not math.isfinite(v)]
@@ -305,23 +305,23 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
         warnings.simplefilter("ignore", ConvergenceWarning)
         prior = fit_code_prior(
             modules.encoder, data.nodes, data.adj, data.vocab,
-            kind=cfg.noise_prior, size=cfg.noise_prior_count, scale=cfg.noise_prior_scale, seed=cfg.seed + step,
+            kind=cfg.prior.kind, size=cfg.prior.count, scale=cfg.prior.scale, seed=cfg.seed + step,
             max_codes=20000, init=previous, max_iter=50 if previous is None else 10,
         )
     return prior.to(next(modules.generator.parameters()).device)
 
 
 def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
-    betas = (0.5, 0.9) if cfg.adversarial_weight > 0 else (0.9, 0.999)
+    betas = (0.5, 0.9) if cfg.critic.adversarial_weight > 0 else (0.9, 0.999)
     generator_params = list(modules.generator.parameters())
     if modules.encoder is not None:
         generator_params += list(modules.encoder.parameters())
     optimizers = {
         "generator": torch.optim.Adam(generator_params, lr=cfg.lr_generator, betas=betas),
-        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.lr_critic, betas=betas),
+        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.critic.lr, betas=betas),
     }
     if modules.reward_net is not None:
-        optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.lr_critic)
+        optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.critic.lr)
     return optimizers
 
 
@@ -333,7 +333,7 @@ def _lr_scale(step: int, total: int, final: float) -> float:
 
 def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> None:
     for name, optimizer in optimizers.items():
-        base = cfg.lr_generator if name == "generator" else cfg.lr_critic
+        base = cfg.lr_generator if name == "generator" else cfg.critic.lr
         for group in optimizer.param_groups:
             group["lr"] = base * scale
 
@@ -453,7 +453,7 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
         from molgan.sampling.model import load_prior
 
         state.prior = load_prior(checkpoint)
-    if "elite_pool" in checkpoint.extra and config.train.elite_size > 0:
+    if "elite_pool" in checkpoint.extra and config.train.elite.size > 0:
         state.pool = ElitePool.from_state(checkpoint.extra["elite_pool"], checkpoint.vocab)
     state.rng.set_state(tensors["rng.data"])
     torch.set_rng_state(tensors["rng.torch"])
@@ -465,7 +465,7 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
 
 def _uses_prior(config: RunConfig) -> bool:
     """Whether a run with ``config`` fits (and so restores) a noise prior."""
-    return config.train.noise_prior != "none" and config.train.reconstruction_weight > 0
+    return config.train.prior.kind != "none" and config.train.reconstruction_weight > 0
 
 
 def _init_weights(modules: GanModules, source: str | Path) -> None:
