@@ -100,14 +100,14 @@ def train(
     dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column)
     reward = None
     data = TrainingData.from_dataset(dataset)
-    if run.train.reward:
+    if run.train.rl.reward:
         from molgan.scoring import load_reward
 
-        reward = load_reward(run.train.reward)
-        if run.train.reward_focus < 1.0 or run.train.elite_size > 0:
+        reward = load_reward(run.train.rl.reward)
+        if run.train.rl.focus < 1.0 or run.train.elite.size > 0:
             train_index = dataset.split("train")
             mols = to_mols(dataset.smiles[i] for i in train_index)
-            data = data.focus(reward(mols), run.train.reward_focus)
+            data = data.focus(reward(mols), run.train.rl.focus)
     return _train(
         run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,

@@ -27,10 +27,10 @@ SMALL_SMILES = TINY_SMILES + [
 
 def train_small_model(out, **train):
     """Train a small model (z_dim 32, narrow layers, one thread, CPU) on :data:`SMALL_SMILES` into ``out``;
-    ``train`` holds further :class:`~molgan.config.TrainConfig` fields."""
+    ``train`` holds further training options (flat names, as :meth:`~molgan.config.RunConfig.with_overrides`)."""
     from rdkit import Chem
 
-    from molgan.config import ModelConfig, RunConfig, TrainConfig
+    from molgan.config import ModelConfig, RunConfig
     from molgan.chem.graphs import encode_mols
     from molgan.training.loop import TrainingData, train as run_training
     from molgan.chem.vocab import QM9_VOCABULARY
@@ -41,8 +41,7 @@ def train_small_model(out, **train):
     config = RunConfig(
         ModelConfig(generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),
                     encoder_dims=(32,)),
-        TrainConfig(batch_size=16, eval_samples=64, threads=1, device="cpu", **train),
-    ).validate()
+    ).with_overrides(**{"batch_size": 16, "eval_samples": 64, "threads": 1, "device": "cpu", **train})
     run_training(config, data, out)
     return out
 
@@ -80,10 +79,10 @@ def tiny_data():
 @pytest.fixture(scope="session")
 def make_config():
     """``make_config(**train_overrides) -> RunConfig`` with tiny networks and a few steps."""
-    from molgan.config import ModelConfig, RunConfig, TrainConfig
+    from molgan.config import ModelConfig, RunConfig
 
     def make(model: dict | None = None, **train) -> RunConfig:
-        return RunConfig(ModelConfig(**{**TINY_MODEL, **(model or {})}), TrainConfig(**{**TINY_TRAIN, **train})).validate()
+        return RunConfig(ModelConfig(**{**TINY_MODEL, **(model or {})})).with_overrides(**{**TINY_TRAIN, **train})
 
     return make
 

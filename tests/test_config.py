@@ -2,12 +2,12 @@
 
 import pytest
 
-from molgan.config import ModelConfig, RunConfig, TrainConfig, load_config
+from molgan.config import CriticConfig, ModelConfig, RLConfig, RunConfig, TrainConfig, load_config
 from molgan.errors import ConfigError
 
 
 def to_toml(data: dict) -> str:
-    """A minimal TOML writer for the flat [model] / [train] tables of a config."""
+    """A minimal TOML writer for the [model] / [train] tables of a config (and [train.x] sub-tables)."""
 
     def value(v):
         if isinstance(v, bool):
@@ -21,7 +21,11 @@ def to_toml(data: dict) -> str:
     lines = []
     for section, values in data.items():
         lines.append(f"[{section}]")
-        lines += [f"{k} = {value(v)}" for k, v in values.items() if v is not None]
+        lines += [f"{k} = {value(v)}" for k, v in values.items() if v is not None and not isinstance(v, dict)]
+        for sub, table in values.items():
+            if isinstance(table, dict):
+                lines.append(f"[{section}.{sub}]")
+                lines += [f"{k} = {value(v)}" for k, v in table.items() if v is not None]
     return "\n".join(lines) + "\n"
 
 
@@ -34,7 +38,8 @@ def write(tmp_path, text: str):
 def test_toml_round_trip(tmp_path):
     config = RunConfig(
         ModelConfig(z_dim=16, generator_dims=(64, 128), critic_conv_dims=(32,), encoder_dims=(64,)),
-        TrainConfig(steps=123, loss="bce", relaxation="gumbel_hard", lr_decay=0.5, reward="qed", time_limit_minutes=2.5),
+        TrainConfig(steps=123, relaxation="gumbel_hard", lr_decay=0.5, time_limit_minutes=2.5,
+                    critic=CriticConfig(loss="bce"), rl=RLConfig(reward="qed")),
     ).validate()
     loaded = load_config(write(tmp_path, to_toml(config.to_dict())))
     assert loaded == config
@@ -73,7 +78,7 @@ def test_unknown_keys_are_refused_by_name(tmp_path, text, needle):
         ("[train]\nbatch_size = true\n", "integer"),
         ("[train]\nlr_generator = -0.1\n", "lr_generator"),
         ("[train]\nlr_decay = 0\n", "lr_decay"),
-        ("[train]\nrl_lambda = 1.5\n", "rl_lambda"),
+        ("[train]\nrl_lambda = 1.5\n", "train.rl.lambda_gan"),
         ("[train]\ntemperature = 0\n", "temperature"),
         ("[train]\ndevice = 'tpu'\n", "device"),
         ("[model]\ngenerator_dims = []\n", "generator_dims"),
@@ -116,7 +121,7 @@ def test_unreadable_files_are_config_errors(tmp_path):
 
 def test_overrides_replace_train_fields_and_are_validated():
     config = RunConfig().with_overrides(steps=7, loss=None, seed=3)
-    assert config.train.steps == 7 and config.train.loss == "wgan" and config.train.seed == 3
+    assert config.train.steps == 7 and config.train.critic.loss == "wgan" and config.train.seed == 3
     with pytest.raises(ConfigError, match="stpes"):
         RunConfig().with_overrides(stpes=7)
     with pytest.raises(ConfigError, match="loss"):

@@ -52,6 +52,6 @@ def test_the_file_map_names_no_module_that_is_gone():
 
 def test_the_top_level_holds_only_the_flow_and_the_shared_modules():
     top_modules = {p.name for p in PACKAGE.glob("*.py")}
-    assert top_modules <= {"__init__.py", "__main__.py", "api.py", "config.py", "checkpoint.py", "errors.py", "jobs.py"}
+    assert top_modules <= {"__init__.py", "__main__.py", "api.py", "config.py", "checkpoint.py", "errors.py", "jobs.py", "validate.py"}
     packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     assert set(FLOW) <= packages

@@ -3,15 +3,20 @@
 import pytest
 import torch
 
-from molgan.config import TrainConfig
+from molgan.config import RunConfig
 from molgan.training.loop import Schedule
 from molgan.training.steps import LossWeights, generator_loss
 
 
+def _train_config(**flat):
+    """A training config from flat option names (as the CLI flags)."""
+    return RunConfig().with_overrides(**flat).train
+
+
 def _schedule(**overrides) -> Schedule:
-    cfg = TrainConfig(**{"steps": 100, "eval_every": 30, "checkpoint_every": 40, "rl_start": 0.5, "rl_lambda": 0.5,
-                         "elite_every": 10, "noise_prior": "mixture", "noise_prior_start": 0.2,
-                         "noise_prior_every": 25, **overrides})
+    cfg = _train_config(**{"steps": 100, "eval_every": 30, "checkpoint_every": 40, "rl_start": 0.5, "rl_lambda": 0.5,
+                           "elite_every": 10, "noise_prior": "mixture", "noise_prior_start": 0.2,
+                           "noise_prior_every": 25, **overrides})
     return Schedule.from_config(cfg, reward=True, pool=True, encoder=True)
 
 
@@ -31,7 +36,7 @@ def test_rl_pool_updates_and_prior_refits_start_where_configured():
 
 def test_lambda_one_means_no_rl_and_no_encoder_means_no_prior():
     assert not any(_schedule(rl_lambda=1.0).rl_on(s) for s in range(100))
-    cfg = TrainConfig(steps=100, noise_prior="mixture")
+    cfg = _train_config(steps=100, noise_prior="mixture")
     schedule = Schedule.from_config(cfg, reward=False, pool=False, encoder=False)
     assert not any(schedule.prior_refit_due(s) or schedule.pool_update_due(s) for s in range(100))
 

@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     weights = LossWeights.from_config(cfg)
 
     def recipe_step() -> None:
-        if cfg.adversarial_weight > 0:
-            for _ in range(cfg.n_critic):
+        if cfg.critic.adversarial_weight > 0:
+            for _ in range(cfg.critic.n_critic):
                 critic_step(modules, opt_d, real(), z())
         generator_step(modules, opt_g, real(), z(), limits, weights)
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         ("dense critic forward+backward", _rate(dense_backward, b, args.seconds)),
         ("sparse RGCNConv critic forward+backward", _rate(sparse_backward, b, args.seconds)),
         ("WGAN-GP critic step (real + fake + penalty)", _rate(dense_step, 2 * b, args.seconds)),
-        (f"default recipe step (n_critic={cfg.n_critic}, adversarial={cfg.adversarial_weight})", _rate(recipe_step, b, args.seconds)),
+        (f"default recipe step (n_critic={cfg.critic.n_critic}, adversarial={cfg.critic.adversarial_weight})", _rate(recipe_step, b, args.seconds)),
     ]
     for name, rate in rows:
         print(f"{name:<62} {rate:>10,.0f} graphs/s")

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from rdkit import Chem
 
+from molgan.config import active_settings
 from molgan.checkpoint import Checkpoint, load_checkpoint
 from molgan.errors import InputError
 from molgan.chem.graphs import decode_graphs, to_smiles
@@ -45,7 +46,7 @@ class Model:
         return self.checkpoint.path
 
     def card(self) -> dict[str, Any]:
-        """Model card: data, vocabulary, size, training command and released metrics."""
+        """Model card: data, vocabulary, size, training command, the settings that acted in training, released metrics."""
         card_file = self.path / "card.json"
         card: dict[str, Any] = {}
         if card_file.exists():
@@ -64,6 +65,7 @@ class Model:
             "trained_steps": self.checkpoint.step,
             "training_seconds": round(float(self.checkpoint.extra.get("seconds", 0.0)), 1),
             "training_command": self.checkpoint.extra.get("command"),
+            "training_settings": active_settings(self.config.train),
             "validation_metrics": self.checkpoint.metrics or self.checkpoint.extra.get("base_metrics", {}),
             **({"noise_search": _search_summary(self.checkpoint.extra["prior"])}
                if self.checkpoint.extra.get("prior", {}).get("kind") == "latent-search" else {}),

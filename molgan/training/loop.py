@@ -125,18 +125,18 @@ class Schedule:
 
     @classmethod
     def from_config(cls, cfg, *, reward: bool, pool: bool, encoder: bool) -> Schedule:
-        fits_prior = cfg.noise_prior != "none" and encoder
+        fits_prior = cfg.prior.kind != "none" and encoder
         return cls(
             steps=cfg.steps,
-            critic_steps=cfg.n_critic if cfg.adversarial_weight > 0 else 0,
+            critic_steps=cfg.critic.n_critic if cfg.critic.adversarial_weight > 0 else 0,
             eval_every=cfg.eval_every,
             checkpoint_every=cfg.checkpoint_every,
-            rl_from=int(cfg.rl_start * cfg.steps),
-            rl_active=reward and cfg.rl_lambda < 1.0,
-            elite_every=cfg.elite_every,
+            rl_from=int(cfg.rl.start * cfg.steps),
+            rl_active=reward and cfg.rl.lambda_gan < 1.0,
+            elite_every=cfg.elite.every,
             has_pool=pool,
-            prior_from=int(cfg.noise_prior_start * cfg.steps) if fits_prior else None,
-            prior_every=cfg.noise_prior_every,
+            prior_from=int(cfg.prior.start * cfg.steps) if fits_prior else None,
+            prior_every=cfg.prior.every,
             time_limit_seconds=None if cfg.time_limit_minutes is None else cfg.time_limit_minutes * 60,
         )
 
@@ -234,7 +234,7 @@ def train(
     while state.step < cfg.steps:
         step = state.step
         if schedule.pool_update_due(step):
-            _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite_samples))
+            _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite.samples))
             batches.use(_pool_data(state.pool, data))
         if schedule.prior_refit_due(step):
             state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
@@ -291,11 +291,11 @@ def _start(
         _init_weights(state.modules, init_from)
     elif not resume:
         truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", 0)
-    if cfg.elite_size > 0:
+    if cfg.elite.size > 0:
         if reward is None:
-            raise InputError("train.elite_size needs a reward (--reward)")
+            raise InputError("train.elite.size needs a reward (--reward)")
         if state.pool is None:
-            state.pool = _initial_pool(data, reward, cfg.elite_size)
+            state.pool = _initial_pool(data, reward, cfg.elite.size)
         if len(state.pool) == 0:
             raise InputError("no training molecule has a finite reward: the elite pool would be empty")
     return state
@@ -306,7 +306,7 @@ def _critic_step(state: _State, batches: _Batches, cfg) -> dict[str, float]:
     real, _ = batches.real()
     return critic_step(
         state.modules, state.optimizers["critic"], real, batches.generator_noise(),
-        loss=cfg.loss, gp_weight=cfg.gp_weight, relaxation=cfg.relaxation,
+        loss=cfg.critic.loss, gp_weight=cfg.critic.gp_weight, relaxation=cfg.relaxation,
     )
 
 
@@ -322,7 +322,7 @@ def _generator_step(state: _State, batches: _Batches, cfg, valence_limits: torch
     real, _ = batches.real()
     return generator_step(
         state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,
-        loss=cfg.loss, relaxation=cfg.relaxation, eps=batches.gaussian(),
+        loss=cfg.critic.loss, relaxation=cfg.relaxation, eps=batches.gaussian(),
     )
 
 
@@ -405,23 +405,23 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
         warnings.simplefilter("ignore", ConvergenceWarning)
         prior = fit_code_prior(
             modules.encoder, data.nodes, data.adj, data.vocab,
-            kind=cfg.noise_prior, size=cfg.noise_prior_count, scale=cfg.noise_prior_scale, seed=cfg.seed + step,
+            kind=cfg.prior.kind, size=cfg.prior.count, scale=cfg.prior.scale, seed=cfg.seed + step,
             max_codes=20000, init=previous, max_iter=50 if previous is None else 10,
         )
     return prior.to(next(modules.generator.parameters()).device)
 
 
 def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
-    betas = (0.5, 0.9) if cfg.adversarial_weight > 0 else (0.9, 0.999)
+    betas = (0.5, 0.9) if cfg.critic.adversarial_weight > 0 else (0.9, 0.999)
     generator_params = list(modules.generator.parameters())
     if modules.encoder is not None:
         generator_params += list(modules.encoder.parameters())
     optimizers = {
         "generator": torch.optim.Adam(generator_params, lr=cfg.lr_generator, betas=betas),
-        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.lr_critic, betas=betas),
+        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.critic.lr, betas=betas),
     }
     if modules.reward_net is not None:
-        optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.lr_critic)
+        optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.critic.lr)
     return optimizers
 
 
@@ -433,7 +433,7 @@ def _lr_scale(step: int, total: int, final: float) -> float:
 
 def _set_lr(optimizers: dict[str, torch.optim.Optimizer], cfg, scale: float) -> None:
     for name, optimizer in optimizers.items():
-        base = cfg.lr_generator if name == "generator" else cfg.lr_critic
+        base = cfg.lr_generator if name == "generator" else cfg.critic.lr
         for group in optimizer.param_groups:
             group["lr"] = base * scale
 
@@ -551,7 +551,7 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
         from molgan.sampling.model import load_prior
 
         state.prior = load_prior(checkpoint)
-    if "elite_pool" in checkpoint.extra and config.train.elite_size > 0:
+    if "elite_pool" in checkpoint.extra and config.train.elite.size > 0:
         state.pool = ElitePool.from_state(checkpoint.extra["elite_pool"], checkpoint.vocab)
     state.rng.set_state(tensors["rng.data"])
     torch.set_rng_state(tensors["rng.torch"])
@@ -563,7 +563,7 @@ def _restore(state: _State, path: Path, config: RunConfig) -> None:
 
 def _uses_prior(config: RunConfig) -> bool:
     """Whether a run with ``config`` fits (and so restores) a noise prior."""
-    return config.train.noise_prior != "none" and config.train.reconstruction_weight > 0
+    return config.train.prior.kind != "none" and config.train.reconstruction_weight > 0
 
 
 def _init_weights(modules: GanModules, source: str | Path) -> None:

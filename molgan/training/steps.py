@@ -54,13 +54,13 @@ class LossWeights:
     def from_config(cls, cfg, *, rl_on: bool = False) -> LossWeights:
         """The weights of a :class:`molgan.config.TrainConfig`."""
         return cls(
-            adversarial=cfg.adversarial_weight,
+            adversarial=cfg.critic.adversarial_weight,
             valence=cfg.valence_weight,
             connectivity=cfg.connectivity_weight,
             reconstruction=cfg.reconstruction_weight,
             latent=cfg.latent_weight,
             latent_regularizer=cfg.latent_regularizer,
-            rl_lambda=cfg.rl_lambda,
+            rl_lambda=cfg.rl.lambda_gan,
             rl_on=rl_on,
         )
 
