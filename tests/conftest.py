@@ -46,6 +46,26 @@ def train_small_model(out, **train):
     return out
 
 
+#: A TOML run config with the tiny network sizes, for tests that train through the CLI.
+TINY_TOML = """
+[model]
+z_dim = 8
+generator_dims = [32]
+critic_conv_dims = [16]
+critic_readout_dim = 16
+critic_head_dims = [16]
+encoder_dims = [32]
+
+[train]
+batch_size = 16
+eval_samples = 32
+device = "cpu"
+threads = 1
+
+[train.critic]
+n_critic = 1
+"""
+
 #: Tiny network sizes: a training step costs milliseconds.
 TINY_MODEL = dict(
     z_dim=8, generator_dims=(32,), critic_conv_dims=(16,), critic_readout_dim=16, critic_head_dims=(16,),

@@ -11,25 +11,12 @@ import torch
 from rdkit import Chem
 from typer.testing import CliRunner
 
+from conftest import TINY_TOML
+
 from molgan.cli.main import app
 
 runner = CliRunner()
 
-TINY_TOML = """
-[model]
-z_dim = 8
-generator_dims = [32]
-critic_conv_dims = [16]
-critic_readout_dim = 16
-critic_head_dims = [16]
-encoder_dims = [32]
-
-[train]
-batch_size = 16
-n_critic = 1
-eval_samples = 32
-device = "cpu"
-"""
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,8 @@ import torch
 import molgan.training.losses
 from molgan.checkpoint import load_checkpoint
 from molgan.errors import TrainingDivergedError
+
+from conftest import TINY_TOML
 from molgan.training.loop import train
 
 
@@ -42,22 +44,6 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, 
     assert result.steps == 10
 
 
-TINY_TOML = """
-[model]
-z_dim = 8
-generator_dims = [32]
-critic_conv_dims = [16]
-critic_readout_dim = 16
-critic_head_dims = [16]
-encoder_dims = [32]
-
-[train]
-batch_size = 16
-n_critic = 1
-eval_samples = 32
-device = "cpu"
-threads = 1
-"""
 
 
 @pytest.fixture
