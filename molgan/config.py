@@ -202,7 +202,7 @@ def active_settings(train: TrainConfig) -> dict[str, Any]:
     no noise prior) shows only its switch.
     """
     out = {}
-    for key, value in _flatten(_jsonable(asdict(train))).items():
+    for key, value in flatten(_jsonable(asdict(train))).items():
         section, _, leaf = key.partition(".")
         if section in _INACTIVE and leaf:
             switch, inactive = _INACTIVE[section]
@@ -259,11 +259,12 @@ def _misplaced(key: str) -> str | None:
     return f"it belongs in {' or '.join(places)}" if places else None
 
 
-def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"rl": {"start": 0}}`` -> ``{"rl.start": 0}``."""
     out = {}
     for key, value in values.items():
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
+            out.update(flatten(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
     return out
@@ -275,4 +276,4 @@ def _jsonable(values: Any) -> Any:
     return list(values) if isinstance(values, tuple) else values
 
 
-_ALL_KEYS = set(_flatten(_jsonable(asdict(RunConfig()))))
+_ALL_KEYS = set(flatten(_jsonable(asdict(RunConfig()))))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from molgan.checkpoint import load_checkpoint
-from molgan.config import FLAT_KEYS, load_config
+from molgan.config import FLAT_KEYS, flatten, load_config
 from molgan.training.loop import train
 
 CONFIGS = sorted((Path(__file__).resolve().parent.parent / "molgan" / "configs").glob("*.toml"))
@@ -36,17 +36,7 @@ def test_a_recipe_loads_and_trains_a_few_steps(path, tmp_path, tiny_data, tiny_m
     assert result.steps == 4
     saved = load_checkpoint(tmp_path / "last").config
     assert saved.train == config.train  # the checkpoint stores the recipe it ran
-    before, after = _flat(asdict(recipe.train)), _flat(asdict(saved.train))
+    before, after = flatten(asdict(recipe.train)), flatten(asdict(saved.train))
     changed = {key for key in before if before[key] != after[key]}
     assert changed <= {FLAT_KEYS.get(name, name) for name in shrunk}, changed
 
-
-def _flat(table: dict, prefix: str = "") -> dict:
-    """``{"rl": {"start": 0}}`` -> ``{"rl.start": 0}``."""
-    out = {}
-    for key, value in table.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
