@@ -129,3 +129,11 @@ def test_cli_shards_name_their_parts_and_concatenate(tiny_model_dir, tmp_path, c
         assert code == 0 and f"part {i}/2" in stderr
     joined = (tmp_path / "part0.smi").read_bytes() + (tmp_path / "part1.smi").read_bytes()
     assert joined == (tmp_path / "single.smi").read_bytes()
+
+
+def test_the_model_method_shards_like_the_function(tiny_model, tmp_path):
+    tiny_model.sample_to_file(tmp_path / "a.smi", draws=1200, seed=2, shard="1/2")
+    sample_to_file(tiny_model, tmp_path / "b.smi", draws=1200, seed=2, shard=Shard(1, 2))
+    single = sample_to_file(tiny_model, tmp_path / "c.smi", draws=600, seed=2)
+    assert (tmp_path / "a.smi").read_bytes() == (tmp_path / "b.smi").read_bytes() != (tmp_path / "c.smi").read_bytes()
+    assert single.drawn == 600

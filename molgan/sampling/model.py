@@ -144,7 +144,7 @@ class Model:
         """``num`` valid molecules as RDKit molecules."""
         return to_mols(self.sample(num, seed, **options))
 
-    def sample_to_file(self, output: str | Path, num: int, seed: int = 0, **options: Any):
+    def sample_to_file(self, output: str | Path, num: int | None = None, seed: int = 0, **options: Any):
         """Write ``num`` molecules to ``output`` as ``molgan sample`` does (on all cores for big runs);
         see :func:`molgan.sampling.to_file.sample_to_file` for ``options``. Returns its result."""
         from molgan.sampling.to_file import sample_to_file
