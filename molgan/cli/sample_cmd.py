@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
     def sample_command(
         output: str = typer.Option(..., "--output", "-o", help="File (.smi, .csv, .sdf, optionally .gz) or - ."),
         num: Optional[int] = typer.Option(
-            None, "--num", "-n", help="How many valid molecules (graphs, with --raw) [default: 1000]."
+            None, "--num", "-n", help="How many valid molecules (graphs, with --raw; default 1000)."
         ),
         draws: Optional[int] = typer.Option(
             None, "--draws", help="Instead of --num: draw this many graphs and write the valid ones (can be sharded)."
