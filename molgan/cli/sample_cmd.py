@@ -19,6 +19,16 @@ Examples:
   molgan sample --num 1000000 --output big.smi.gz                            # streams, on all cores
 
   molgan sample --num 20 --output -                                          # to standard output
+
+  molgan sample --draws 1000000 --shard 3/10 --output part3.smi.gz           # part 3 of 10 (0-based)
+
+Sharding: --shard I/N writes part I (0-based) of N contiguous parts of a fixed number of draws
+(--raw --num G graphs, or --draws D: the valid molecules among D graphs); the parts concatenated
+in order are the one-process file byte for byte (for .gz: its uncompressed content; `cat` of gzip
+parts is a valid gzip stream). Only part 0 writes the CSV header. --shard auto reads a SLURM job
+array (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) and torchrun (RANK of
+WORLD_SIZE); I and N may be '$VAR'. {shard} in --output becomes I, zero-padded. --num K valid
+molecules and --unique cannot be sharded (they depend on every earlier block).
 """
 
 
@@ -26,7 +36,15 @@ def register(app: typer.Typer) -> None:
     @app.command("sample", help="Sample valid molecules (or, with --raw, every generated graph)." + "\n" + EXAMPLES)
     def sample_command(
         output: str = typer.Option(..., "--output", "-o", help="File (.smi, .csv, .sdf, optionally .gz) or - ."),
-        num: int = typer.Option(1000, "--num", "-n", help="How many molecules (or graphs, with --raw)."),
+        num: Optional[int] = typer.Option(
+            None, "--num", "-n", help="How many valid molecules (graphs, with --raw; default 1000)."
+        ),
+        draws: Optional[int] = typer.Option(
+            None, "--draws", help="Instead of --num: draw this many graphs and write the valid ones (can be sharded)."
+        ),
+        shard: Optional[str] = typer.Option(
+            None, "--shard", help="I/N: write part I (0-based) of N of the draws; auto: from SLURM array / torchrun."
+        ),
         model: str = typer.Option("qm9", "--model", "-m", help="Shipped model name or checkpoint directory."),
         seed: int = typer.Option(0, "--seed", "-s", help="Random seed: same seed, same molecules."),
         raw: bool = typer.Option(False, "--raw", help="Write every generated graph in order, empty smiles if invalid."),
@@ -50,14 +68,25 @@ def register(app: typer.Typer) -> None:
         from molgan.cli.progress import progress_bar
         from molgan.sampling.to_file import sample_to_file
 
+        from molgan.sampling.shard import parse_shard
+
         names = [p.strip() for p in properties.split(",") if p.strip()] if properties else []
-        with progress_bar("sampling", num, quiet=quiet or output == "-") as update:
+        part = parse_shard(shard)
+        if num is None and draws is None:
+            num = 1000
+        start, stop = part.range(draws if draws is not None else num)
+        total = stop - start if part.count > 1 or draws is not None else num
+        with progress_bar("sampling", total, quiet=quiet or output == "-") as update:
             result = sample_to_file(
-                model, output, num, seed=seed, raw=raw, unique=unique, max_draws=max_draws, properties=names,
+                model, output, num, draws=draws, shard=part, seed=seed, raw=raw, unique=unique, max_draws=max_draws,
+                properties=names,
                 decoding=decoding, temperature=temperature, corrected=corrected, jobs=jobs, device=device,
                 noise_scale=noise_scale, force=force, progress=update,
             )
         label = " (valence-corrected)" if corrected else ""
-        if output != "-":
+        if result.output != "-":
             kind = "graphs" if raw else ("distinct valid molecules" if unique else "valid molecules")
-            typer.echo(f"wrote {result.written} {kind}{label} to {output} ({result.drawn} graphs drawn)", err=True)
+            where = f"part {part.index}/{part.count} " if part.count > 1 else ""
+            typer.echo(
+                f"wrote {result.written} {kind}{label} to {where}{result.output} ({result.drawn} graphs drawn)", err=True
+            )

@@ -150,10 +150,10 @@ def check_properties(names: Iterable[str]) -> list[str]:
 
 
 class _SmiFormat:
-    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.stream = stream
         self.columns = list(columns)
-        if self.columns:
+        if self.columns and header:
             stream.write("\t".join(["smiles", *self.columns]) + "\n")
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
@@ -162,17 +162,18 @@ class _SmiFormat:
 
 
 class _CsvFormat:
-    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.columns = list(columns)
         self.writer = csv.writer(stream, lineterminator="\n")
-        self.writer.writerow(["smiles", *self.columns])
+        if header:
+            self.writer.writerow(["smiles", *self.columns])
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
         self.writer.writerow([smiles] + [_text(values.get(c)) for c in self.columns])
 
 
 class _SdfFormat:
-    def __init__(self, stream: IO[str], columns: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.stream = stream
         self.columns = list(columns)
 
@@ -206,7 +207,7 @@ class MoleculeWriter:
     Columns are ``smiles``, then ``columns`` (values taken from ``props``), then ``properties``
     (names from :data:`molgan.chem.properties.PROPERTIES`, computed from the molecule unless ``props``
     already holds them). Values in ``props`` that are not columns raise ``ValueError``, so nothing is
-    dropped silently.
+    dropped silently. ``header=False`` leaves out the header line (a later shard of one output).
     """
 
     def __init__(
@@ -216,8 +217,10 @@ class MoleculeWriter:
         properties: Sequence[str] = (),
         force: bool = False,
         columns: Sequence[str] = (),
+        header: bool = True,
     ) -> None:
         self.path = str(path)
+        self.header = header
         self.format, self.gzipped = output_format(path)
         self.properties = check_properties(properties)
         columns = [c for c in dict.fromkeys(columns) if c != "smiles"]
@@ -254,7 +257,7 @@ class MoleculeWriter:
                     stream = stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
                 else:
                     stream = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))
-            self._formatter = _FORMAT_CLASSES[self.format](stream, self.columns)
+            self._formatter = _FORMAT_CLASSES[self.format](stream, self.columns, self.header)
         except BaseException:
             stack.__exit__(*sys.exc_info())
             raise
@@ -371,6 +374,7 @@ def open_writer(
     properties: Sequence[str] = (),
     force: bool = False,
     columns: Sequence[str] = (),
+    header: bool = True,
 ) -> MoleculeWriter:
     """Return a :class:`MoleculeWriter` for ``path`` (``.smi``, ``.csv``, ``.sdf``, ``.gz``, ``-``).
 
@@ -378,7 +382,7 @@ def open_writer(
     Unknown extensions, unknown property names and (without ``force``) existing outputs raise
     :class:`~molgan.errors.InputError` here, before anything is written.
     """
-    writer = MoleculeWriter(path, properties=properties, force=force, columns=columns)
+    writer = MoleculeWriter(path, properties=properties, force=force, columns=columns, header=header)
     if writer.path != STDOUT:
         check_output_path(writer.path, force=force)
     return writer

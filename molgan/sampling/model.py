@@ -91,11 +91,13 @@ class Model:
             yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
 
     def iter_graphs(
-        self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None
+        self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, start_block: int = 0
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Endless blocks of graph tensors ``nodes [BLOCK, N]``, ``adj [BLOCK, N, N]`` (uint8)."""
+        """Endless blocks of graph tensors ``nodes [BLOCK, N]``, ``adj [BLOCK, N, N]`` (uint8), from
+        block ``start_block`` on."""
         yield from iter_graph_blocks(
-            self.generator, seed, self._options(decoding, temperature, False), self.device, prior=self.prior
+            self.generator, seed, self._options(decoding, temperature, False), self.device,
+            start_block=start_block, prior=self.prior,
         )
 
     def sample_raw(self, num: int, seed: int = 0, **options: Any) -> list[str | None]:
@@ -144,7 +146,7 @@ class Model:
         """``num`` valid molecules as RDKit molecules."""
         return to_mols(self.sample(num, seed, **options))
 
-    def sample_to_file(self, output: str | Path, num: int, seed: int = 0, **options: Any):
+    def sample_to_file(self, output: str | Path, num: int | None = None, seed: int = 0, **options: Any):
         """Write ``num`` molecules to ``output`` as ``molgan sample`` does (on all cores for big runs);
         see :func:`molgan.sampling.to_file.sample_to_file` for ``options``. Returns its result."""
         from molgan.sampling.to_file import sample_to_file

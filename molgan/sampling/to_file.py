@@ -3,7 +3,9 @@
     result = sample_to_file("qm9", "big.smi.gz", 1_000_000, seed=0)   # as ``molgan sample``
 
 Blocks are sampled and decoded by worker processes but written in block order, so the file is the
-same for any number of processes.
+same for any number of processes. With ``shard`` (see :mod:`molgan.sampling.shard`) a run writes
+one contiguous part of a fixed number of draws (``raw``: ``num`` graphs; else ``draws`` graphs, of
+which the valid ones are written); the parts, concatenated in order, are the one-process file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from molgan.errors import InputError
 from molgan.jobs import resolve_jobs
+from molgan.sampling.sampler import BLOCK
+from molgan.sampling.shard import Shard, parse_shard
 
 #: Without ``jobs``, sampling uses every core from this many molecules on (starting workers costs ~3 s).
 AUTO_JOBS_FROM = 50_000
@@ -39,8 +43,10 @@ def auto_jobs(num: int, jobs: int | None) -> int:
 def sample_to_file(
     model,
     output: str | Path,
-    num: int,
+    num: int | None = None,
     *,
+    draws: int | None = None,
+    shard: Shard | str | None = None,
     seed: int = 0,
     raw: bool = False,
     unique: bool = False,
@@ -62,19 +68,22 @@ def sample_to_file(
     ``model`` is a shipped model name, a checkpoint directory (loaded on ``device`` with
     ``noise_scale``) or a loaded :class:`~molgan.sampling.model.Model`. ``jobs``: processes (0 or -1:
     all cores; default: all cores from 50,000 molecules on, else 1). Gives up after ``max_draws``
-    graphs (default 100 x ``num``) and then writes nothing. ``progress(written)`` is called after each
-    block. Every argument is checked before the model is loaded; an existing ``output`` is refused
-    unless ``force``.
+    graphs (default 100 x ``num``) and then writes nothing. Instead of ``num``, ``draws``: the valid
+    molecules among the first ``draws`` graphs. ``shard`` (``Shard``, ``"I/N"`` or ``"auto"``) writes
+    part I of N of a fixed number of draws (``raw`` with ``num``, or ``draws``): graphs
+    ``[I * D // N, (I + 1) * D // N)``, the header (CSV, SMILES with properties) in part 0 only, and
+    ``{shard}`` in ``output`` becomes I. ``progress(done)`` is called after each block (done:
+    molecules written, or graphs drawn with ``draws``). Every argument is checked before the model
+    is loaded; an existing ``output`` is refused unless ``force``.
     """
     from molgan.data.writers import check_output_path, check_properties, open_writer
 
-    if num <= 0:
-        raise InputError(f"--num must be a positive integer, got {num}")
-    if max_draws is not None and max_draws <= 0:
-        raise InputError(f"--max-draws must be a positive integer, got {max_draws}")
-    workers = auto_jobs(num, jobs)
+    part = shard if isinstance(shard, Shard) else parse_shard(shard)
+    start, stop = check_counts(num, draws, raw=raw, unique=unique, max_draws=max_draws, shard=part)
+    output = part.name(str(output))
+    workers = auto_jobs(stop - start if draws is not None or raw else num, jobs)
     names = check_properties(properties)
-    if str(output) != "-":
+    if output != "-":
         check_output_path(output, force=force)
 
     import torch
@@ -92,38 +101,102 @@ def sample_to_file(
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        blocks = _smiles_blocks(model, seed, workers, decoding, temperature, corrected, noise_scale)
-        limit = max_draws if max_draws is not None else max(100 * num, 1024)
+        update = progress or _no_progress
+        blocks = _smiles_blocks(model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK)
         try:
-            with open_writer(output, properties=names, force=force) as writer:
-                written, drawn = write_blocks(
-                    blocks, writer, progress or _no_progress, num, raw=raw, unique=unique, limit=limit
-                )
+            with open_writer(output, properties=names, force=force, header=part.index == 0) as writer:
+                if draws is None and not raw:
+                    limit = max_draws if max_draws is not None else max(100 * num, BLOCK)
+                    written, drawn = write_blocks(blocks, writer, update, num, raw=False, unique=unique, limit=limit)
+                else:
+                    graphs = graph_range(blocks, start % BLOCK, stop - start)
+                    written, drawn = write_range(graphs, writer, update, raw=raw, unique=unique)
         finally:
             blocks.close()  # stops the worker processes, also on errors
     finally:
         torch.set_num_threads(threads)
-    return SampleFileResult(str(output), written, drawn)
+    return SampleFileResult(output, written, drawn)
 
 
 def _no_progress(written: int) -> None:
     """A progress callback that shows nothing."""
 
 
+def check_counts(num: int | None, draws: int | None, *, raw: bool, unique: bool, max_draws: int | None,
+                 shard: Shard) -> tuple[int, int]:
+    """Check how much a run samples; return the ``[start, stop)`` of the graphs ``shard`` draws
+    (``(0, 0)`` for ``num`` valid molecules, whose draws are not known in advance)."""
+    if draws is not None:
+        if num is not None:
+            raise InputError("give --num (valid molecules) or --draws (graphs drawn), not both")
+        if raw:
+            raise InputError("--draws is for valid-only output; with --raw, --num counts the graphs")
+        if max_draws is not None:
+            raise InputError("--max-draws limits --num runs; --draws already fixes the graphs drawn")
+        if draws <= 0:
+            raise InputError(f"--draws must be a positive integer, got {draws}")
+        total = draws
+    else:
+        if num is None or num <= 0:
+            raise InputError(f"--num must be a positive integer, got {num}")
+        if max_draws is not None and max_draws <= 0:
+            raise InputError(f"--max-draws must be a positive integer, got {max_draws}")
+        total = num if raw else 0
+    if shard.count > 1 and not raw and draws is None:
+        raise InputError(
+            "--shard splits a fixed number of draws: use --raw --num G or --draws D (the valid molecules "
+            "among D graphs); where the K-th valid molecule falls depends on every earlier block"
+        )
+    if shard.count > 1 and unique:
+        raise InputError("--unique needs the whole run; de-duplicate the concatenated shards instead")
+    return shard.range(total)
+
+
+def graph_range(blocks: Iterable[list[str | None]], skip: int, count: int) -> Iterator[list[str | None]]:
+    """The ``count`` SMILES after the first ``skip`` of ``blocks``, in blocks (the first and last cut)."""
+    left = count
+    for block in blocks:
+        if left <= 0:
+            return
+        part = block[skip: skip + left]
+        skip = 0
+        left -= len(part)
+        yield part
+
+
+def write_range(blocks: Iterable[list[str | None]], writer, update: Callable[[int], None], *,
+                raw: bool, unique: bool) -> tuple[int, int]:
+    """Write every SMILES of ``blocks`` with ``raw``, else the valid (with ``unique``, distinct) ones;
+    ``update`` gets the graphs drawn after each block. Returns (written, drawn)."""
+    written = drawn = 0
+    seen: set[str] = set()
+    for block in blocks:
+        for smiles in block:
+            if raw or (smiles and smiles not in seen):
+                if unique:
+                    seen.add(smiles)
+                writer.write(smiles)
+                written += 1
+        drawn += len(block)
+        update(written if raw else drawn)
+    return written, drawn
+
+
 def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, temperature: float | None,
-                   corrected: bool, noise_scale: float | None) -> Iterator[list[str | None]]:
-    """Endless SMILES blocks of ``model`` in block order, sampled and decoded on ``workers`` processes."""
+                   corrected: bool, noise_scale: float | None, start_block: int = 0) -> Iterator[list[str | None]]:
+    """Endless SMILES blocks of ``model`` in block order from ``start_block`` on, sampled and decoded
+    on ``workers`` processes."""
     from molgan.sampling.stream import stream_model_raw, stream_raw
 
     options = model._options(decoding, temperature, corrected)
     if workers > 1 and model.device.type == "cpu":  # each worker samples and decodes whole blocks
         return stream_model_raw(
             model.path, seed, jobs=workers, decoding=options.decoding, temperature=options.temperature,
-            correct=corrected, noise_scale=noise_scale,
+            correct=corrected, noise_scale=noise_scale, start_block=start_block,
         )
     # one process, or the generator on a GPU here and decoding workers beside it
     return stream_raw(
-        model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature),
+        model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block),
         model.vocab,
         jobs=workers,
         correct=corrected,
