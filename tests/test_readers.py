@@ -150,3 +150,10 @@ def test_iter_molecules_streams_and_tallies(tmp_path):
     assert next(stream)[0] == "CCO"
     assert [text for text, _, _ in stream] == ["C#N"]
     assert tally.n_read == 3 and tally.skipped == {"unparsable_smiles": 1}
+
+
+def test_comment_lines_of_a_smiles_file_are_skipped_and_counted(tmp_path):
+    path = tmp_path / "mols.smi"
+    path.write_text("smiles\n# made by hand\nCCO ethanol\n#C#N is not read\nC#N\n")
+    result = read_molecules(path)
+    assert result.smiles == ["CCO", "C#N"] and result.skipped == {"comment": 2}

@@ -120,6 +120,10 @@ def test_reference_errors(tmp_path):
         COMPONENTS["novelty"](ReferenceSet(smiles=("CCO", "C1CC")))
     with pytest.raises(ConfigError, match="not found"):
         COMPONENTS["novelty"](ReferenceSet(path=str(tmp_path / "missing.smi")))
+    bad = tmp_path / "bad.smi"
+    bad.write_text("CCO\nC1CC\n")
+    with pytest.raises(ConfigError, match="cannot parse every reference SMILES .unparsable_smiles 1"):
+        COMPONENTS["novelty"](ReferenceSet(path=str(bad)))
 
 
 def test_novelty_uses_canonical_smiles():

@@ -234,6 +234,9 @@ def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[st
         if not parts:
             tally.skip("empty_line")
             continue
+        if parts[0].startswith("#"):  # no SMILES starts with '#': a comment line
+            tally.skip("comment")
+            continue
         if first:
             first = False
             if parts[0].lower() in _HEADER_WORDS:

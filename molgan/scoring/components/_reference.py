@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from molgan.chem.mol import to_mol
-from molgan.errors import ConfigError
+from molgan.errors import ConfigError, InputError
 from molgan.scoring.components.base import Mol
 
 
@@ -29,35 +28,35 @@ class ReferenceSet:
 
 
 def read_reference(params: ReferenceSet) -> list[tuple[str, Mol]]:
-    """``(smiles, mol)`` for every reference; an unparsable SMILES or an empty set raises ConfigError."""
+    """``(smiles, mol)`` for every reference; an unparsable SMILES or an empty set raises ConfigError.
+
+    A file is read by :func:`molgan.data.readers.iter_molecules` (the one SMILES-file reader), strictly:
+    a reward must not silently score against fewer references than its file names.
+    """
     if params.path is not None:
-        entries = list(_read_smiles_file(Path(params.path)))
+        out = _read_reference_file(Path(params.path))
     else:
-        entries = [(f"smiles[{i}]", s) for i, s in enumerate(params.smiles)]
-    out = []
-    for where, smi in entries:
-        mol = to_mol(smi)
-        if mol is None:
-            raise ConfigError(f"{where}: cannot parse reference SMILES {smi!r}")
-        out.append((smi, mol))
+        out = []
+        for i, smi in enumerate(params.smiles):
+            mol = to_mol(smi)
+            if mol is None:
+                raise ConfigError(f"smiles[{i}]: cannot parse reference SMILES {smi!r}")
+            out.append((smi, mol))
     if not out:
         raise ConfigError(f"no reference molecules in {params.path}")
     return out
 
 
-def _read_smiles_file(path: Path):
-    opener = gzip.open if path.suffix == ".gz" else open
+def _read_reference_file(path: Path) -> list[tuple[str, Mol]]:
+    from molgan.data.readers import ReadTally, iter_molecules
+
+    tally = ReadTally()
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                text = line.strip()
-                if not text or text.startswith("#"):
-                    continue
-                token = text.split()[0]
-                if number == 1 and token.lower() == "smiles":
-                    continue
-                yield (f"{path}, line {number}", token)
-    except FileNotFoundError:
-        raise ConfigError(f"reference file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read reference file {path}: {exc}") from None
+        out = [(smi, mol) for smi, mol, _ in iter_molecules(path, tally=tally)]
+    except InputError as exc:
+        raise ConfigError(f"reference file {path}: {exc}") from None
+    bad = {reason: n for reason, n in tally.skipped.items() if reason not in ("empty_line", "comment")}
+    if bad:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in sorted(bad.items()))
+        raise ConfigError(f"reference file {path}: cannot parse every reference SMILES ({reasons})")
+    return out
