@@ -254,14 +254,10 @@ def screen_file(
     Returns a :class:`molgan.evaluation.screen_file.ScreenFileResult` (``report``, ``n_written``,
     ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
-    from molgan.evaluation.screen import ScreenSpec
+    from molgan.evaluation.screen import spec_from
     from molgan.evaluation.screen_file import screen_file as _screen_file
 
-    if spec is None:
-        spec = ScreenSpec(**filters)
-    elif filters:
-        raise TypeError(f"give a ScreenSpec or its fields, not both (got {', '.join(filters)})")
-    return _screen_file(input, output, spec, smiles_column=smiles_column, force=force)
+    return _screen_file(input, output, spec_from(spec, filters), smiles_column=smiles_column, force=force)
 
 
 def draw(

@@ -34,6 +34,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from molgan.jobs import available_cores, resolve_jobs
+
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     command = molgan_command()
     load_before = os.getloadavg()
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
-          f"on {os.cpu_count()} cores", flush=True)
+          f"on {available_cores()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="molgan-bench-") as tmp:
         workdir = Path(tmp)
         base = [*command, "sample", "--model", args.model, "--seed", str(args.seed), "--jobs", str(args.jobs), "-q"]
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     rate = args.num / big.seconds
     steady = args.num / max(big.seconds - startup.seconds, 1e-9)
     per_cpu = args.num / max(big.cpu_seconds - startup.cpu_seconds, 1e-9)
-    cores = min(args.jobs, os.cpu_count() or 1) if args.jobs > 0 else (os.cpu_count() or 1)
+    cores = min(resolve_jobs(args.jobs), available_cores())
     print(f"command: molgan sample --num {args.num} --jobs {args.jobs} --model {args.model} --output big.smi.gz")
     print(f"  {big.stderr.splitlines()[-1] if big.stderr else ''}")
     print(f"  wall time                 {big.seconds:8.1f} s   (start-up alone: {startup.seconds:.1f} s)")

@@ -465,7 +465,7 @@ def screen_iter(
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
-    spec = _spec(spec, keywords)
+    spec = spec_from(spec, keywords)
     runner = Screener(spec.filters(), spec.properties)
     yielded = False
     if mols is None:
@@ -481,7 +481,7 @@ def screen_iter(
         yield runner.run([])
 
 
-def _spec(spec: ScreenSpec | None, keywords: dict[str, Any]) -> ScreenSpec:
+def spec_from(spec: ScreenSpec | None, keywords: dict[str, Any]) -> ScreenSpec:
     """``spec``, or one made from the keywords (giving both is an error)."""
     if spec is None:
         return ScreenSpec(**keywords)
@@ -516,7 +516,7 @@ def screen(
     ``lipinski``, ``pains``, ``brenk``, ``novel_against``, ``unique``, ``properties``) says what to
     keep. Invalid or empty SMILES are counted (``n_invalid``) and dropped.
     """
-    chunks = list(screen_iter(smiles, _spec(spec, keywords), mols=mols, chunk_size=chunk_size))
+    chunks = list(screen_iter(smiles, spec_from(spec, keywords), mols=mols, chunk_size=chunk_size))
     last = chunks[-1]
     names = list(last.properties)
     return ScreenResult(
