@@ -4,7 +4,7 @@ A field declares its range and choices once, with :func:`knob` (``ge``, ``gt``, 
 ``choices``); :func:`build` turns a mapping into the dataclass (refusing unknown keys, checking types,
 recursing into nested dataclass fields) and :func:`check` checks every declared range and choice,
 naming the full key (``train.critic.n_critic must be >= 1, got 0``). Used by :mod:`molgan.config`
-and by the scoring components' parameter blocks (:mod:`molgan.scoring.params`).
+and by the scoring components' parameter blocks (:mod:`molgan.scoring.config`, :mod:`molgan.scoring.reward`).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ else:  # pragma: no cover
 
 from molgan.errors import ConfigError
 from molgan.scoring.components import COMPONENTS
-from molgan.scoring.params import build_params
+from molgan.validate import build as build_params
 from molgan.scoring.reward import Reward, Term
 from molgan.scoring.transforms import TRANSFORMS
 

@@ -38,7 +38,7 @@ from molgan.jobs import resolve_jobs
 from molgan.scoring.aggregation import AGGREGATIONS
 from molgan.scoring.components import COMPONENTS, Component, UnsafeModelFileWarning
 from molgan.scoring.components._shared import shared_batch
-from molgan.scoring.params import build_params, to_mapping
+from molgan.validate import build as build_params, to_mapping
 from molgan.scoring.transforms import Identity, Transform
 
 Mol = Chem.Mol
