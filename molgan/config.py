@@ -43,13 +43,24 @@ class ModelConfig:
 
 @dataclass
 class CriticConfig:
-    """The relational critic: only trained when ``adversarial_weight`` > 0."""
+    """The relational graph discriminator and how it is trained: off when ``adversarial_weight`` is 0.
 
-    adversarial_weight: float = knob(0.0, ge=0.0)  # WGAN-GP term; measured to lower valid x unique on CPU budgets (README)
-    n_critic: int = knob(5, ge=1)  # critic steps per generator step
-    loss: str = knob("wgan", choices=("wgan", "bce"))  # "wgan" (WGAN-GP) or "bce" (non-saturating GAN)
-    gp_weight: float = knob(10.0, ge=0.0)
+    It judges training graphs against graphs generated from the noise the model samples from (the
+    fitted prior once there is one); ``input = "straight_through"`` shows it hard (argmax) generated
+    graphs, like the one-hot real ones, with the gradient of the softmax.
+    """
+
+    adversarial_weight: float = knob(0.1, ge=0.0)  # weight of the generator's adversarial term; 0 switches the discriminator off
+    n_critic: int = knob(1, ge=1)  # discriminator steps per generator step
+    start: float = knob(0.25, ge=0.0, lt=1.0)  # share of training after which it trains (with the noise prior, by default)
+    loss: str = knob("bce", choices=("bce", "hinge", "wgan"))  # non-saturating logistic, hinge or Wasserstein
+    regularizer: str = knob("r1", choices=("r1", "gp", "none"))  # R1 on real graphs, WGAN-GP on interpolates, or none
+    regularizer_weight: float = knob(1.0, ge=0.0)  # gamma of R1 (penalty gamma/2 * |grad|^2) / lambda of GP
+    regularizer_every: int = knob(16, ge=1)  # lazy regularisation: every k-th discriminator step, weighted by k
+    input: str = knob("straight_through", choices=("straight_through", "relaxed"))  # generated graphs the discriminator sees
     lr: float = knob(1e-3, ge=0.0)  # also the reward network's learning rate
+    beta1: float = knob(0.5, ge=0.0, lt=1.0)  # Adam betas of the discriminator (the generator's never change)
+    beta2: float = knob(0.999, ge=0.0, lt=1.0)
 
 
 @dataclass
@@ -129,7 +140,7 @@ FLAT_KEYS = {
     "adversarial_weight": "critic.adversarial_weight",
     "n_critic": "critic.n_critic",
     "loss": "critic.loss",
-    "gp_weight": "critic.gp_weight",
+    "gp_weight": "critic.gp_weight",  # older checkpoints: becomes critic.regularizer_weight (see _migrate_critic)
     "lr_critic": "critic.lr",
     "reward": "rl.reward",
     "rl_lambda": "rl.lambda_gan",
@@ -143,6 +154,14 @@ FLAT_KEYS = {
     "elite_size": "elite.size",
     "elite_every": "elite.every",
     "elite_samples": "elite.samples",
+}
+
+#: Flat option names of :meth:`RunConfig.with_overrides` (the CLI flags) -> nested place: the old keys and newer ones.
+OVERRIDE_KEYS = {
+    **FLAT_KEYS,
+    "regularizer": "critic.regularizer",
+    "regularizer_weight": "critic.regularizer_weight",
+    "regularizer_every": "critic.regularizer_every",
 }
 
 #: Section of ``train`` -> (its switch, whether the section does nothing in this recipe).
@@ -179,19 +198,19 @@ class RunConfig:
             raise ConfigError(f"{source}: unknown section(s) {sorted(unknown)}; expected [model] and [train]")
         train = data.get("train", {})
         if isinstance(train, dict):
-            train = _nest(train, source)
+            train = _migrate_critic(_nest(train, source))
         values = {"model": data.get("model", {}), "train": train}
         return build(cls, values, source, hint=_misplaced).validate()
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with ``train`` options replaced (flat names, as the CLI flags; ``None`` values are ignored), validated."""
         values = {k: v for k, v in overrides.items() if v is not None}
-        unknown = sorted(k for k in values if k not in FLAT_KEYS and k not in _GENERAL)
+        unknown = sorted(k for k in values if k not in OVERRIDE_KEYS and k not in _GENERAL)
         if unknown:
             raise ConfigError(f"unknown training option(s): {unknown}")
         data = self.to_dict()
         for name, value in values.items():
-            _put(data["train"], FLAT_KEYS.get(name, name), value)
+            _put(data["train"], OVERRIDE_KEYS.get(name, name), value)
         return RunConfig.from_dict(data, source="options")
 
 
@@ -242,6 +261,21 @@ def _nest(train: dict[str, Any], source: str) -> dict[str, Any]:
             raise ConfigError(f"{source}: train.{old} and train.{section}.{leaf} are the same key; keep train.{section}.{leaf}")
         table[leaf] = value
     return out
+
+
+def _migrate_critic(train: dict[str, Any]) -> dict[str, Any]:
+    """Configs of versions before the R1 discriminator: ``critic.gp_weight`` (WGAN-GP or an unregularised
+    BCE critic, 5 critic steps by default) becomes ``regularizer`` + ``regularizer_weight``."""
+    critic = train.get("critic")
+    if not isinstance(critic, dict) or "gp_weight" not in critic:
+        return train
+    critic = dict(critic)
+    weight = critic.pop("gp_weight")
+    loss = critic.setdefault("loss", "wgan")
+    critic.setdefault("n_critic", 5)
+    critic.setdefault("regularizer", "gp" if loss == "wgan" else "none")
+    critic["regularizer_weight"] = weight
+    return {**train, "critic": critic}
 
 
 def _put(table: dict[str, Any], dotted: str, value: Any) -> None:

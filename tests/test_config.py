@@ -72,7 +72,7 @@ def test_unknown_keys_are_refused_by_name(tmp_path, text, needle):
         ("[train]\nsteps = 0\n", "steps"),
         ("[train]\nsteps = 'ten'\n", "integer"),
         ("[train]\nsteps = 1.5\n", "integer"),
-        ("[train]\nloss = 'hinge'\n", "loss"),
+        ("[train]\nloss = 'minimax'\n", "loss"),
         ("[train]\nrelaxation = 'gumbel_soft'\n", "relaxation"),
         ("[train]\nlatent_regularizer = 'vq'\n", "latent_regularizer"),
         ("[train]\nbatch_size = true\n", "integer"),

@@ -78,7 +78,8 @@ def test_a_checkpoint_round_trip_keeps_the_nested_config(tmp_path, make_config, 
     config = make_config(steps=2, eval_every=2, checkpoint_every=2, gp_weight=3.0, noise_prior="none")
     train(config, tiny_data, tmp_path)
     stored = json.loads((tmp_path / "last" / "checkpoint.json").read_text())["config"]
-    assert stored["train"]["critic"]["gp_weight"] == 3.0 and stored["train"]["prior"]["kind"] == "none"
+    assert stored["train"]["critic"]["regularizer_weight"] == 3.0 and stored["train"]["prior"]["kind"] == "none"
+    assert "gp_weight" not in stored["train"]["critic"]
     assert load_checkpoint(tmp_path / "last").config == config
 
 
@@ -89,7 +90,7 @@ def test_old_flat_toml_loads_to_the_same_config(tmp_path):
 
 #: A non-default value for every old flat key.
 OLD_VALUES = {
-    "adversarial_weight": 0.3, "n_critic": 4, "loss": "bce", "gp_weight": 2.0, "lr_critic": 0.002,
+    "adversarial_weight": 0.3, "n_critic": 4, "loss": "wgan", "gp_weight": 2.0, "lr_critic": 0.002,
     "reward": "logp", "rl_lambda": 0.7, "rl_start": 0.2, "reward_focus": 0.5,
     "noise_prior": "mixture", "noise_prior_size": 12, "noise_prior_scale": 0.9, "noise_prior_start": 0.5,
     "noise_prior_every": 9, "elite_size": 30, "elite_every": 3, "elite_samples": 99,
@@ -100,6 +101,7 @@ def test_every_old_flat_key_lands_on_its_nested_place():
     assert set(OLD_VALUES) == set(FLAT_KEYS)
     for old, value in OLD_VALUES.items():
         section, leaf = FLAT_KEYS[old].split(".")
+        leaf = "regularizer_weight" if leaf == "gp_weight" else leaf  # the gradient penalty's weight was renamed
         assert getattr(getattr(RunConfig().train, section), leaf) != value, old
         loaded = RunConfig.from_dict({"train": {old: value}})
         assert getattr(getattr(loaded.train, section), leaf) == value, old
@@ -140,7 +142,7 @@ def test_an_unknown_key_lists_the_sections_keys(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, "[train.critic]\nweight = 2\n"))
     message = str(info.value)
-    assert "unknown key 'weight'" in message and "known keys: adversarial_weight, gp_weight, loss, lr, n_critic" in message
+    assert "unknown key 'weight'" in message and "known keys: adversarial_weight, beta1, beta2, input, loss, lr, n_critic, regularizer," in message
 
 
 @pytest.mark.parametrize(
@@ -170,10 +172,10 @@ def test_overrides_take_the_flag_names_and_set_the_nested_fields():
 
 
 def test_the_card_hides_knobs_that_do_nothing_in_the_recipe(tmp_path):
-    plain = active_settings(RunConfig().with_overrides(noise_prior="none").train)
+    plain = active_settings(RunConfig().with_overrides(noise_prior="none", adversarial_weight=0.0).train)
     assert plain["critic.adversarial_weight"] == 0.0 and plain["rl.reward"] is None
     assert plain["elite.size"] == 0 and plain["prior.kind"] == "none"
-    hidden = ("critic.n_critic", "critic.loss", "critic.gp_weight", "critic.lr", "rl.lambda_gan", "rl.start",
+    hidden = ("critic.n_critic", "critic.loss", "critic.regularizer_weight", "critic.lr", "rl.lambda_gan", "rl.start",
               "rl.focus", "elite.every", "elite.samples", "prior.size", "prior.scale", "prior.start", "prior.every")
     assert not set(hidden) & set(plain)
     full = active_settings(load_config(write(tmp_path, NESTED)).train)
@@ -186,4 +188,4 @@ def test_the_shipped_cards_show_only_acting_settings():
     qm9 = load("qm9").card()["training_settings"]
     assert "prior.scale" in qm9 and "critic.n_critic" not in qm9 and "rl.lambda_gan" not in qm9
     qed = load("qm9-qed").card()["training_settings"]
-    assert qed["rl.reward"] == "qed" and "elite.samples" in qed and "critic.gp_weight" not in qed
+    assert qed["rl.reward"] == "qed" and "elite.samples" in qed and "critic.regularizer_weight" not in qed

@@ -18,12 +18,10 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from rdkit import Chem
 
 from molgan.chem.mol import to_mols
 
-CHARGED = Chem.MolFromSmarts("[!+0]")
-HETERO_F = Chem.MolFromSmarts("[#7,#8]-[#9]")
+from molgan.evaluation.chemistry import CHARGED, HETERO_F
 
 
 def chemistry(smiles: Sequence[str]) -> tuple[float, float]:

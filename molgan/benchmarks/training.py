@@ -3,11 +3,15 @@
     python -m molgan.benchmarks.training [--batch 128] [--seconds 5] [--threads 2]
 
 Prints, in one run:
-- dense relational critic (molgan's): forward only, and a full WGAN-GP critic step
-  (generator forward, critic on real + fake, gradient penalty, backward, Adam);
+- dense relational critic (molgan's): forward only, forward + backward;
 - the same critic built from torch-geometric's sparse ``RGCNConv`` (hard graphs only: a sparse layer
   cannot take a soft adjacency, which is why molgan's critic is dense);
-- a full training step of the default recipe (critic steps + generator/encoder step).
+- one discriminator step (generator forward, discriminator on real + generated, backward, Adam) per
+  loss and regulariser: WGAN-GP (the MolGAN ports' recipe), logistic without a regulariser, with R1
+  every step and with lazy R1 (every 16 steps), hinge;
+- a full training step of the default recipe (discriminator steps + generator/encoder step), as
+  graphs through the discriminator per second (real + generated in its step, generated again in the
+  generator's) and as training graphs per second.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import torch.nn.functional as F
 from molgan.config import RunConfig
 from molgan.training.losses import max_valences
 from molgan.nn.build import build_modules
-from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step
+from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step
 from molgan.chem.vocab import QM9_VOCABULARY
 
 
@@ -87,8 +91,15 @@ def main(argv: list[str] | None = None) -> None:
         with torch.no_grad():
             modules.critic(fixed.nodes_onehot, fixed.adj_onehot)
 
-    def dense_step() -> None:
-        critic_step(modules, opt_d, fixed, z())
+    step_count = [0]
+
+    def critic_variant(settings: CriticSettings) -> Callable[[], None]:
+        def run() -> None:
+            regularize = step_count[0] % settings.regularizer_every == 0
+            step_count[0] += 1
+            critic_step(modules, opt_d, fixed, z(), settings, regularize=regularize)
+
+        return run
 
     # sparse reference on the same hard graphs
     from molgan.chem.pyg import to_pyg_batch
@@ -111,24 +122,37 @@ def main(argv: list[str] | None = None) -> None:
     cfg = config.train
     limits = max_valences(vocab)
     weights = LossWeights.from_config(cfg)
+    settings = CriticSettings.from_config(cfg.critic)
+    n_critic = cfg.critic.n_critic if cfg.critic.adversarial_weight > 0 else 0
 
     def recipe_step() -> None:
-        if cfg.critic.adversarial_weight > 0:
-            for _ in range(cfg.critic.n_critic):
-                critic_step(modules, opt_d, real(), z())
-        generator_step(modules, opt_g, real(), z(), limits, weights)
+        for _ in range(n_critic):
+            critic_variant(settings)()
+        generator_step(modules, opt_g, real(), z(), limits, weights, critic=settings)
 
+    through_d = (2 * n_critic + (1 if n_critic else 0)) * b
     print(f"torch threads: {torch.get_num_threads()}, batch {b}")
+    variants = [
+        ("discriminator step: WGAN-GP (every step)", CriticSettings("wgan", "gp", 10.0, 1)),
+        ("discriminator step: logistic, no regulariser", CriticSettings("bce", "none", 0.0, 1)),
+        ("discriminator step: logistic + R1 every step", CriticSettings("bce", "r1", 1.0, 1)),
+        ("discriminator step: logistic + lazy R1 (every 16)", CriticSettings("bce", "r1", 1.0, 16)),
+        ("discriminator step: hinge + lazy R1 (every 16)", CriticSettings("hinge", "r1", 1.0, 16)),
+    ]
     rows = [
         ("dense critic forward (molgan)", _rate(dense_forward, b, args.seconds)),
         ("sparse RGCNConv critic forward (torch-geometric)", _rate(sparse_forward, b, args.seconds)),
         ("dense critic forward+backward", _rate(dense_backward, b, args.seconds)),
         ("sparse RGCNConv critic forward+backward", _rate(sparse_backward, b, args.seconds)),
-        ("WGAN-GP critic step (real + fake + penalty)", _rate(dense_step, 2 * b, args.seconds)),
-        (f"default recipe step (n_critic={cfg.critic.n_critic}, adversarial={cfg.critic.adversarial_weight})", _rate(recipe_step, b, args.seconds)),
+        *((name, _rate(critic_variant(variant), 2 * b, args.seconds)) for name, variant in variants),
     ]
+    label = f"n_critic={n_critic}, {settings.loss}, {settings.regularizer} every {settings.regularizer_every}, weight {cfg.critic.adversarial_weight}"
+    recipe = _rate(recipe_step, 1, args.seconds)
+    if through_d:
+        rows.append((f"default step, graphs through the discriminator ({label})", recipe * through_d))
+    rows.append(("default step, training graphs (batch of the generator step)", recipe * b))
     for name, rate in rows:
-        print(f"{name:<62} {rate:>10,.0f} graphs/s")
+        print(f"{name:<78} {rate:>10,.0f} graphs/s")
 
 
 if __name__ == "__main__":

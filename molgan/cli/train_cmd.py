@@ -34,8 +34,17 @@ def register(app: typer.Typer) -> None:
         minutes: Optional[float] = typer.Option(None, help="Stop after this many minutes of training."),
         batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
         lr: Optional[float] = typer.Option(None, help="Learning rate of generator and critic."),
-        n_critic: Optional[int] = typer.Option(None, help="Critic steps per generator step."),
-        loss: Optional[str] = typer.Option(None, help="wgan (WGAN-GP) or bce (non-saturating GAN)."),
+        adversarial_weight: Optional[float] = typer.Option(
+            None, help="Weight of the discriminator's term in the generator's loss (default 0.1); 0 = no discriminator."
+        ),
+        no_discriminator: bool = typer.Option(
+            False, "--no-discriminator", help="Ablation: train without the discriminator (the auto-encoder recipe alone)."
+        ),
+        n_critic: Optional[int] = typer.Option(None, help="Discriminator steps per generator step (default 1)."),
+        loss: Optional[str] = typer.Option(None, help="Discriminator loss: bce (non-saturating, default), hinge or wgan."),
+        regularizer: Optional[str] = typer.Option(None, help="Discriminator regulariser: r1 (default), gp (WGAN-GP) or none."),
+        regularizer_weight: Optional[float] = typer.Option(None, help="R1 gamma / gradient-penalty weight (default 1)."),
+        regularizer_every: Optional[int] = typer.Option(None, help="Lazy regularisation: every N discriminator steps (default 16)."),
         reward: Optional[str] = typer.Option(None, help="Reward preset (qed, qed-clean, logp, sa, druglike) or TOML file."),
         rl_lambda: Optional[float] = typer.Option(None, "--lambda", help="MolGAN lambda: 1 pure GAN, 0 pure RL."),
         rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
@@ -59,9 +68,14 @@ def register(app: typer.Typer) -> None:
             raise InputError("--steps must be a positive integer")
         if minutes is not None and minutes <= 0:
             raise InputError("--minutes must be positive")
+        if no_discriminator:
+            if adversarial_weight not in (None, 0):
+                raise InputError("--no-discriminator and --adversarial-weight contradict each other; give one")
+            adversarial_weight = 0.0
         overrides = dict(
             data=data, steps=steps, time_limit_minutes=minutes, batch_size=batch_size, lr_generator=lr,
-            lr_critic=lr, n_critic=n_critic, loss=loss, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
+            lr_critic=lr, adversarial_weight=adversarial_weight, n_critic=n_critic, loss=loss, regularizer=regularizer,
+            regularizer_weight=regularizer_weight, regularizer_every=regularizer_every, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
             noise_prior=noise_prior,
         )
@@ -70,7 +84,8 @@ def register(app: typer.Typer) -> None:
         with progress_bar("training", None, quiet=quiet) as update:
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
-                text = " ".join(f"{k} {values[k]:.3g}" for k in ("d_loss", "g_loss", "validity", "uniqueness") if k in values)
+                shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
+                text = " ".join(f"{k} {values[k]:.3g}" for k in shown if k in values)
                 update(step, text)
 
             result = train(

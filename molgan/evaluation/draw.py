@@ -179,7 +179,8 @@ def plot_training_curves(
 
     The x axis is the first of ``step``, ``iteration``, ``epoch`` present (else the row number).
     Every other column with at least one number is drawn: columns whose name contains ``loss``
-    in the first panel, columns within [0, 1] (validity, uniqueness, ...) in the second, any
+    in the first panel, the discriminator's (``d_*`` and the generator's adversarial term ``g_adv``)
+    in their own, columns within [0, 1] (validity, uniqueness, ...) in the second, any
     others (time, learning rate scaled differently, ...) in a third. Returns ``None`` and writes
     nothing when there is no row or no numeric column; a missing file raises ``InputError``.
     """
@@ -198,10 +199,11 @@ def plot_training_curves(
             series[name] = values
     if not series:
         return None
-    losses = {k: v for k, v in series.items() if "loss" in k.lower()}
-    rates = {k: v for k, v in series.items() if k not in losses and _within_unit(v)}
-    others = {k: v for k, v in series.items() if k not in losses and k not in rates}
-    groups = (("losses", losses), ("rates", rates), ("other", others))
+    adversarial = {k: v for k, v in series.items() if k.startswith("d_") or k == "g_adv"}
+    losses = {k: v for k, v in series.items() if "loss" in k.lower() and k not in adversarial}
+    rates = {k: v for k, v in series.items() if k not in losses and k not in adversarial and _within_unit(v)}
+    others = {k: v for k, v in series.items() if k not in losses and k not in rates and k not in adversarial}
+    groups = (("losses", losses), ("discriminator", adversarial), ("rates", rates), ("other", others))
     panels = [(title, group) for title, group in groups if group]
     fig, axes = _figure(1, len(panels), (6.0 * len(panels), 4.0))
     for ax, (title, group) in zip(axes, panels):

@@ -14,10 +14,10 @@ from molgan.chem.vocab import Vocabulary
 
 @dataclass
 class GanModules:
-    """The generator and the graph critics of one model (encoder and reward net are optional)."""
+    """The generator and the graph critics of one model (discriminator, encoder and reward net are optional)."""
 
     generator: Generator
-    critic: GraphCritic
+    critic: GraphCritic | None
     encoder: GraphEncoder | None = None
     reward_net: GraphCritic | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 
@@ -26,7 +27,10 @@ class GatedSumReadout(nn.Module):
         self.value.reset_parameters()
 
     def forward(self, x: Tensor, node_weight: Tensor | None = None) -> Tensor:
-        gated = torch.sigmoid(self.gate(x)) * torch.tanh(self.value(x))
+        weight = torch.cat([self.gate.weight, self.value.weight])
+        bias = torch.cat([self.gate.bias, self.value.bias])
+        gate, value = F.linear(x, weight, bias).chunk(2, dim=-1)  # both projections in one matmul
+        gated = torch.sigmoid(gate) * torch.tanh(value)
         if node_weight is not None:
             gated = gated * node_weight.unsqueeze(-1)
         return torch.tanh(gated.sum(dim=1))

@@ -45,8 +45,14 @@ class DenseRelationalConv(nn.Module):
 
     def forward(self, x: Tensor, adj: Tensor, mask: Tensor | None = None) -> Tensor:
         batch, nodes, _ = x.shape
-        messages = torch.einsum("brij,bjf->birf", adj, x).reshape(batch, nodes, -1)
-        out = messages @ self.weight.reshape(-1, self.out_channels) + x @ self.root + self.bias
+        relations, out_channels = self.num_relations, self.out_channels
+        # transform first, in one matmul for the root and every relation: [B, N, (R + 1) * out]
+        weights = torch.cat([self.root, self.weight.permute(1, 0, 2).reshape(self.in_channels, -1)], dim=1)
+        h = (x @ weights).view(batch, nodes, relations + 1, out_channels)
+        # then aggregate over (relation, neighbour) pairs in one batched matmul
+        neighbours = h[:, :, 1:].transpose(1, 2).reshape(batch, relations * nodes, out_channels)
+        pairs = adj.transpose(1, 2).reshape(batch, nodes, relations * nodes)
+        out = torch.bmm(pairs, neighbours) + h[:, :, 0] + self.bias
         if mask is not None:
             out = out * mask.unsqueeze(-1)
         return out

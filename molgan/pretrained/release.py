@@ -34,6 +34,24 @@ def fcd_reference_smiles(dataset: str = "qm9", size: int = FCD_REFERENCE_SIZE) -
     return [data.smiles[i] for i in chosen]
 
 
+def chemistry_card(raw: list[str | None], dataset: str = "qm9", size: int = 10000) -> dict:
+    """Charged-atom, unusual-bond and alert shares of the distinct valid samples beside ``size`` training molecules."""
+    import numpy as np
+
+    from molgan.data.datasets import load_dataset
+    from molgan.evaluation.chemistry import chemistry_shares
+
+    data = load_dataset(dataset)
+    train = data.split("train")
+    chosen = np.sort(np.random.default_rng(0).choice(train, size=min(size, len(train)), replace=False))
+    rounded = lambda shares: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in shares.items()}  # noqa: E731
+    return {
+        "protocol": f"shares of the distinct valid samples, and of {size} molecules drawn (seed 0) from the {dataset} train split",
+        "samples": rounded(chemistry_shares(sorted({s for s in raw if s}))),
+        "training_data": rounded(chemistry_shares([data.smiles[i] for i in chosen])),
+    }
+
+
 def release(source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9") -> dict:
     from molgan.evaluation.metrics import evaluate, load_reference
     from molgan.sampling.model import Model
@@ -45,6 +63,7 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
     raw = Model(checkpoint).sample_raw(samples, seed=0)
     sample_seconds = time.perf_counter() - started
     metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
+    chemistry = chemistry_card(raw, reference)
     card = {
         "name": name,
         "training_command": command,
@@ -56,6 +75,7 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
             **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
             "sampling_seconds": round(sample_seconds, 2),
         },
+        "chemistry": chemistry,
     }
     with atomic_dir(target, marker=META) as staging:
         for file in (WEIGHTS, META):

@@ -34,13 +34,13 @@ from molgan.nn.build import GanModules, build_modules
 from molgan.latent.priors import NoisePrior
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
-from molgan.training.steps import GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step, reward_step
 from molgan.chem.mol import to_mols
 from molgan.chem.vocab import Vocabulary
 
 EVAL_SEED = 987654321
 METRIC_COLUMNS = [
-    "step", "seconds", "d_loss", "g_loss", "g_adv", "valence", "connectivity", "recon", "latent", "r_loss", "reward",
+    "step", "seconds", "d_loss", "d_real", "d_fake", "d_reg", "g_loss", "g_adv", "valence", "connectivity", "recon", "latent", "r_loss", "reward",
     "validity", "uniqueness", "novelty", "valid_x_unique", "eval_reward", "pool_reward", "lr",
 ]
 
@@ -112,7 +112,8 @@ class Schedule:
     """When each phase of a step runs, as pure functions of the step (steps counted from 0 before it runs)."""
 
     steps: int
-    critic_steps: int  # critic updates per step: n_critic, or 0 without an adversarial term
+    critic_steps: int  # discriminator updates per step once it trains: n_critic, or 0 without an adversarial term
+    critic_from: int
     eval_every: int
     checkpoint_every: int
     rl_from: int
@@ -121,6 +122,7 @@ class Schedule:
     has_pool: bool
     prior_from: int | None  # None: no noise prior is fitted
     prior_every: int
+    regularize_every: int = 1
     time_limit_seconds: float | None = None
 
     @classmethod
@@ -129,6 +131,7 @@ class Schedule:
         return cls(
             steps=cfg.steps,
             critic_steps=cfg.critic.n_critic if cfg.critic.adversarial_weight > 0 else 0,
+            critic_from=int(cfg.critic.start * cfg.steps),
             eval_every=cfg.eval_every,
             checkpoint_every=cfg.checkpoint_every,
             rl_from=int(cfg.rl.start * cfg.steps),
@@ -137,8 +140,17 @@ class Schedule:
             has_pool=pool,
             prior_from=int(cfg.prior.start * cfg.steps) if fits_prior else None,
             prior_every=cfg.prior.every,
+            regularize_every=cfg.critic.regularizer_every,
             time_limit_seconds=None if cfg.time_limit_minutes is None else cfg.time_limit_minutes * 60,
         )
+
+    def critic_on(self, step: int) -> bool:
+        """The discriminator trains, and the generator hears from it, from ``critic_from`` on."""
+        return self.critic_steps > 0 and step >= self.critic_from
+
+    def regularize_due(self, step: int, k: int) -> bool:
+        """Whether the ``k``-th discriminator update of ``step`` applies the (lazy) regulariser."""
+        return (step * self.critic_steps + k) % self.regularize_every == 0
 
     def trains_on_pool(self, step: int) -> bool:
         """The elite pool replaces the training set once RL starts."""
@@ -241,11 +253,14 @@ def train(
         lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
         _set_lr(state.optimizers, cfg, lr_scale)
         values: dict[str, float] = {}
-        for _ in range(schedule.critic_steps):
-            values.update(_critic_step(state, batches, cfg))
+        adversarial = schedule.critic_on(step)
+        for k in range(schedule.critic_steps if adversarial else 0):
+            values.update(_critic_step(state, batches, cfg, regularize=schedule.regularize_due(step, k)))
         if schedule.rl_on(step):
             values.update(_reward_net_step(state, reward, batches))
-        values.update(_generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step)))
+        values.update(
+            _generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step), adversarial=adversarial)
+        )
         _check_finite(values, step + 1, out_dir)
         state.step += 1
         state.seconds = time.monotonic() - started
@@ -281,6 +296,8 @@ def _start(
     modules = build_modules(
         config.model, data.vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None
     )
+    if cfg.critic.adversarial_weight == 0:
+        modules.critic = None  # built all the same (same random draws), but an untrained network is not kept
     modules.to(device)
     state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
     recover_interrupted_save(out_dir / "last")
@@ -301,12 +318,12 @@ def _start(
     return state
 
 
-def _critic_step(state: _State, batches: _Batches, cfg) -> dict[str, float]:
-    """One critic update on a fresh real batch and generated batch."""
+def _critic_step(state: _State, batches: _Batches, cfg, *, regularize: bool) -> dict[str, float]:
+    """One discriminator update on a fresh real batch and a batch generated from the sampling noise."""
     real, _ = batches.real()
     return critic_step(
         state.modules, state.optimizers["critic"], real, batches.generator_noise(),
-        loss=cfg.critic.loss, gp_weight=cfg.critic.gp_weight, relaxation=cfg.relaxation,
+        CriticSettings.from_config(cfg.critic), regularize=regularize, relaxation=cfg.relaxation,
     )
 
 
@@ -317,12 +334,14 @@ def _reward_net_step(state: _State, reward: Callable, batches: _Batches) -> dict
     return _reward_update(state, reward, batches.source.vocab, real, batches.generator_noise(), batches.device, known)
 
 
-def _generator_step(state: _State, batches: _Batches, cfg, valence_limits: torch.Tensor, *, rl_on: bool) -> dict[str, float]:
-    weights = LossWeights.from_config(cfg, rl_on=rl_on)
+def _generator_step(
+    state: _State, batches: _Batches, cfg, valence_limits: torch.Tensor, *, rl_on: bool, adversarial: bool
+) -> dict[str, float]:
+    weights = LossWeights.from_config(cfg, rl_on=rl_on, adversarial_on=adversarial)
     real, _ = batches.real()
     return generator_step(
         state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,
-        loss=cfg.critic.loss, relaxation=cfg.relaxation, eps=batches.gaussian(),
+        critic=CriticSettings.from_config(cfg.critic), relaxation=cfg.relaxation, eps=batches.gaussian(),
     )
 
 
@@ -412,14 +431,15 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
 
 
 def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
-    betas = (0.5, 0.9) if cfg.critic.adversarial_weight > 0 else (0.9, 0.999)
+    """Adam for each network. The generator's betas are Adam's defaults whether or not the
+    discriminator trains (turning it on changes nothing else); the discriminator has its own."""
     generator_params = list(modules.generator.parameters())
     if modules.encoder is not None:
         generator_params += list(modules.encoder.parameters())
-    optimizers = {
-        "generator": torch.optim.Adam(generator_params, lr=cfg.lr_generator, betas=betas),
-        "critic": torch.optim.Adam(modules.critic.parameters(), lr=cfg.critic.lr, betas=betas),
-    }
+    optimizers = {"generator": torch.optim.Adam(generator_params, lr=cfg.lr_generator, betas=(0.9, 0.999))}
+    if modules.critic is not None:
+        betas = (cfg.critic.beta1, cfg.critic.beta2)
+        optimizers["critic"] = torch.optim.Adam(modules.critic.parameters(), lr=cfg.critic.lr, betas=betas)
     if modules.reward_net is not None:
         optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.critic.lr)
     return optimizers

@@ -1,4 +1,5 @@
-"""Loss terms: WGAN-GP, non-saturating GAN, valence penalty, reconstruction and KL."""
+"""Loss terms: discriminator losses (logistic, hinge, Wasserstein) and their regularisers (R1, gradient
+penalty), valence and connectivity penalties, reconstruction, MMD and KL."""
 
 from __future__ import annotations
 
@@ -30,6 +31,30 @@ def bce_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
 def bce_generator_loss(fake_scores: Tensor) -> Tensor:
     """Non-saturating generator loss ``-log D(fake)``."""
     return F.softplus(-fake_scores).mean()
+
+
+def hinge_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Discriminator side of the hinge GAN: ``E[relu(1 - D(real))] + E[relu(1 + D(fake))]``."""
+    return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
+
+
+#: Discriminator loss by name: ``(real_scores, fake_scores) -> loss``.
+CRITIC_LOSSES = {"bce": bce_critic_loss, "hinge": hinge_critic_loss, "wgan": wgan_critic_loss}
+#: Generator side by name: the non-saturating loss for ``bce``, ``-E[D(fake)]`` for hinge and WGAN.
+GENERATOR_LOSSES = {"bce": bce_generator_loss, "hinge": wgan_generator_loss, "wgan": wgan_generator_loss}
+
+
+def r1_penalty(critic: nn.Module, real: tuple[Tensor, Tensor]) -> Tensor:
+    """R1 (Mescheder et al. 2018): ``E[||grad_x D(x)||^2]`` on real graphs ``x`` (nodes and adjacency).
+
+    The caller weights it by ``gamma / 2``. Unlike the gradient penalty it needs no generated graphs
+    and no interpolates, so it can be applied lazily (every k-th step, weighted by k).
+    """
+    nodes = real[0].detach().requires_grad_(True)
+    adj = real[1].detach().requires_grad_(True)
+    scores = critic(nodes, adj)
+    grads = torch.autograd.grad(scores.sum(), (nodes, adj), create_graph=True)
+    return (grads[0].pow(2).flatten(1).sum(1) + grads[1].pow(2).flatten(1).sum(1)).mean()
 
 
 def gradient_penalty(

@@ -51,10 +51,10 @@ class LossWeights:
     rl_on: bool = False
 
     @classmethod
-    def from_config(cls, cfg, *, rl_on: bool = False) -> LossWeights:
-        """The weights of a :class:`molgan.config.TrainConfig`."""
+    def from_config(cls, cfg, *, rl_on: bool = False, adversarial_on: bool = True) -> LossWeights:
+        """The weights of a :class:`molgan.config.TrainConfig` (``adversarial_on=False``: before the discriminator starts)."""
         return cls(
-            adversarial=cfg.critic.adversarial_weight,
+            adversarial=cfg.critic.adversarial_weight if adversarial_on else 0.0,
             valence=cfg.valence_weight,
             connectivity=cfg.connectivity_weight,
             reconstruction=cfg.reconstruction_weight,
@@ -71,29 +71,74 @@ def fake_graphs(modules: GanModules, z: Tensor, relaxation: str) -> tuple[Tensor
     return relax(node_logits, relaxation), relax(edge_logits, relaxation)
 
 
+def straight_through(node_logits: Tensor, edge_logits: Tensor) -> tuple[Tensor, Tensor]:
+    """The argmax graph as one-hot tensors, with the softmax's gradient (straight-through estimator).
+
+    Bonds to empty slots are removed, as decoding removes them: the discriminator sees what the
+    user gets, in the form of the one-hot training graphs, so it cannot tell them apart by softness.
+    """
+    nodes, edges = F.softmax(node_logits, -1), F.softmax(edge_logits, -1)
+    nodes = nodes + (F.one_hot(nodes.argmax(-1), nodes.shape[-1]).to(nodes) - nodes).detach()
+    edges = edges + (F.one_hot(edges.argmax(-1), edges.shape[-1]).to(edges) - edges).detach()
+    present = 1.0 - nodes[..., 0]
+    bonds = edges[..., 1:] * (present.unsqueeze(2) * present.unsqueeze(1)).unsqueeze(-1)
+    return nodes, torch.cat([1.0 - bonds.sum(-1, keepdim=True), bonds], dim=-1)
+
+
+def discriminator_input(modules: GanModules, z: Tensor, critic_input: str, relaxation: str) -> tuple[Tensor, Tensor]:
+    """Generated graphs for noise ``z`` as the discriminator sees them (``straight_through`` or ``relaxed``)."""
+    if critic_input == "relaxed":
+        return fake_graphs(modules, z, relaxation)
+    return straight_through(*modules.generator(z))
+
+
+@dataclass(frozen=True)
+class CriticSettings:
+    """How the discriminator is trained (a :class:`molgan.config.CriticConfig` without the schedule)."""
+
+    loss: str = "bce"
+    regularizer: str = "r1"
+    regularizer_weight: float = 1.0
+    regularizer_every: int = 16
+    input: str = "straight_through"
+
+    @classmethod
+    def from_config(cls, critic) -> CriticSettings:
+        return cls(critic.loss, critic.regularizer, critic.regularizer_weight, critic.regularizer_every, critic.input)
+
+
 def critic_step(
     modules: GanModules,
     optimizer: torch.optim.Optimizer,
     real: GraphBatch,
     z: Tensor,
+    settings: CriticSettings = CriticSettings(),
     *,
-    loss: str = "wgan",
-    gp_weight: float = 10.0,
+    regularize: bool = True,
     relaxation: str = "softmax",
 ) -> dict[str, float]:
-    """Update the critic once on a real batch and a generated batch (the penalty's interpolation uses torch's RNG)."""
+    """Update the discriminator once on a real batch and a batch generated from ``z``.
+
+    ``regularize``: apply the regulariser in this step (lazy regularisation applies it every
+    ``regularizer_every`` steps with that factor on its weight; the gradient penalty's interpolation
+    uses torch's RNG).
+    """
     with torch.no_grad():
-        fake = fake_graphs(modules, z, relaxation)
-    real_scores = modules.critic(real.nodes_onehot, real.adj_onehot)
-    fake_scores = modules.critic(*fake)
-    if loss == "wgan":
-        distance = losses.wgan_critic_loss(real_scores, fake_scores)
-        penalty = losses.gradient_penalty(modules.critic, (real.nodes_onehot, real.adj_onehot), fake)
-        total = distance + gp_weight * penalty
-        values = {"d_loss": total.item(), "w_distance": -distance.item(), "gp": penalty.item()}
-    else:
-        total = losses.bce_critic_loss(real_scores, fake_scores)
-        values = {"d_loss": total.item()}
+        fake = discriminator_input(modules, z, settings.input, relaxation)
+    real_graphs = (real.nodes_onehot, real.adj_onehot)
+    scores = modules.critic(torch.cat([real_graphs[0], fake[0]]), torch.cat([real_graphs[1], fake[1]]))
+    real_scores, fake_scores = scores[: len(real.nodes)], scores[len(real.nodes):]
+    total = losses.CRITIC_LOSSES[settings.loss](real_scores, fake_scores)
+    values = {"d_loss": total.item(), "d_real": real_scores.mean().item(), "d_fake": fake_scores.mean().item()}
+    if regularize and settings.regularizer != "none" and settings.regularizer_weight > 0:
+        if settings.regularizer == "r1":
+            penalty = losses.r1_penalty(modules.critic, real_graphs)
+            weight = 0.5 * settings.regularizer_weight * settings.regularizer_every
+        else:
+            penalty = losses.gradient_penalty(modules.critic, real_graphs, fake)
+            weight = settings.regularizer_weight * settings.regularizer_every
+        total = total + weight * penalty
+        values["d_reg"] = penalty.item()
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
@@ -104,9 +149,20 @@ def critic_step(
 
 
 def adversarial_term(modules: GanModules, fake: tuple[Tensor, Tensor], loss: str) -> Tensor:
-    """The critic's verdict on generated graphs (WGAN or non-saturating BCE)."""
-    scores = modules.critic(*fake)
-    return losses.wgan_generator_loss(scores) if loss == "wgan" else losses.bce_generator_loss(scores)
+    """The discriminator's verdict on generated graphs, as the generator's loss for ``loss``.
+
+    The discriminator's weights take no gradient here (it is the generator's step): that saves
+    their part of the backward pass.
+    """
+    params = list(modules.critic.parameters())
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        return losses.GENERATOR_LOSSES[loss](modules.critic(*fake))
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
 
 
 def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor]) -> Tensor:
@@ -139,16 +195,18 @@ def generator_terms(
     valence_limits: Tensor,
     weights: LossWeights,
     *,
-    loss: str = "wgan",
+    critic: CriticSettings = CriticSettings(),
     relaxation: str = "softmax",
     eps: Tensor | None = None,
 ) -> dict[str, Tensor]:
     """The generator's loss terms that are switched on by ``weights``, by name (the metric column names)."""
-    fake = fake_graphs(modules, z, relaxation)
+    logits = modules.generator(z)
+    fake = relax(logits[0], relaxation), relax(logits[1], relaxation)
     rl_on = _rl_on(modules, weights)
     terms: dict[str, Tensor] = {}
     if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
-        terms["g_adv"] = adversarial_term(modules, fake, loss)
+        judged = straight_through(*logits) if critic.input == "straight_through" else fake
+        terms["g_adv"] = adversarial_term(modules, judged, critic.loss)
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake)
     if weights.valence > 0:
@@ -187,7 +245,7 @@ def generator_step(
     valence_limits: Tensor,
     weights: LossWeights,
     *,
-    loss: str = "wgan",
+    critic: CriticSettings = CriticSettings(),
     relaxation: str = "softmax",
     eps: Tensor | None = None,
 ) -> dict[str, float]:
@@ -196,7 +254,7 @@ def generator_step(
     Reconstruction ties every training molecule to a region of the latent space: the generator
     cannot drop modes, which is what defeats collapse.
     """
-    terms = generator_terms(modules, real, z, valence_limits, weights, loss=loss, relaxation=relaxation, eps=eps)
+    terms = generator_terms(modules, real, z, valence_limits, weights, critic=critic, relaxation=relaxation, eps=eps)
     total = generator_loss(terms, weights, _rl_on(modules, weights))
     optimizer.zero_grad(set_to_none=True)
     total.backward()

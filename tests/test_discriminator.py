@@ -1,0 +1,226 @@
+"""The relational discriminator of the default recipe: its losses, R1, the straight-through input, its schedule,
+what reaches the generator through it, resume with it on, and the switch that turns it off."""
+
+import csv
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from typer.testing import CliRunner
+
+from molgan.checkpoint import load_checkpoint
+from molgan.cli.main import app
+from molgan.config import RunConfig
+from molgan.nn.build import build_modules
+from molgan.chem.vocab import QM9_VOCABULARY
+from molgan.training import losses
+from molgan.training.loop import train
+from molgan.training.steps import CriticSettings, GraphBatch, adversarial_term, critic_step, straight_through
+
+from conftest import TINY_MODEL, TINY_SMILES, TINY_TOML
+
+
+class LinearCritic(nn.Module):
+    """``D(nodes, adj) = <a, nodes> + <b, adj>`` per graph: its input gradient is ``(a, b)`` everywhere."""
+
+    def __init__(self, nodes_shape, adj_shape):
+        super().__init__()
+        generator = torch.Generator().manual_seed(0)
+        self.a = nn.Parameter(torch.randn(nodes_shape, generator=generator))
+        self.b = nn.Parameter(torch.randn(adj_shape, generator=generator))
+
+    def forward(self, nodes, adj):
+        return ((nodes * self.a).flatten(1).sum(1) + (adj * self.b).flatten(1).sum(1)).unsqueeze(-1)
+
+
+def real_batch(num=6):
+    from rdkit import Chem
+
+    from molgan.chem.graphs import encode_mols
+
+    encoded = encode_mols([Chem.MolFromSmiles(s) for s in TINY_SMILES[:num]], QM9_VOCABULARY)
+    return GraphBatch.from_indices(
+        torch.from_numpy(encoded.nodes), torch.from_numpy(encoded.adj), QM9_VOCABULARY.num_node_types,
+        QM9_VOCABULARY.num_bond_types,
+    )
+
+
+def test_r1_is_the_squared_input_gradient_norm_of_a_plain_computation():
+    real = real_batch()
+    critic = LinearCritic(real.nodes_onehot.shape[1:], real.adj_onehot.shape[1:])
+    expected = critic.a.pow(2).sum() + critic.b.pow(2).sum()  # the same for every graph
+    torch.testing.assert_close(losses.r1_penalty(critic, (real.nodes_onehot, real.adj_onehot)), expected)
+
+
+def test_r1_of_a_quadratic_critic_matches_its_analytic_gradient():
+    """``D(x) = sum(x^2)``: grad 2x, so R1 = mean over graphs of 4 * sum(x^2); it also differentiates (create_graph)."""
+
+    class Quadratic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(torch.tensor(1.5))
+
+        def forward(self, nodes, adj):
+            return self.scale * (nodes.pow(2).flatten(1).sum(1) + adj.pow(2).flatten(1).sum(1))
+
+    nodes, adj = torch.rand(4, 3, 5), torch.rand(4, 3, 3, 2)
+    critic = Quadratic()
+    penalty = losses.r1_penalty(critic, (nodes, adj))
+    squares = nodes.pow(2).flatten(1).sum(1) + adj.pow(2).flatten(1).sum(1)
+    torch.testing.assert_close(penalty, (4 * 1.5**2 * squares).mean())
+    penalty.backward()
+    torch.testing.assert_close(critic.scale.grad, (8 * 1.5 * squares).mean())
+
+
+def test_hinge_and_the_loss_tables():
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])
+    assert losses.hinge_critic_loss(real, fake).item() == pytest.approx((0 + 0.5) / 2 + (0 + 1) / 2)
+    assert set(losses.CRITIC_LOSSES) == set(losses.GENERATOR_LOSSES) == {"bce", "hinge", "wgan"}
+    assert losses.GENERATOR_LOSSES["hinge"](fake).item() == pytest.approx(1.0)
+
+
+def test_straight_through_graphs_are_hard_one_hot_without_bonds_to_empty_slots_and_carry_gradients():
+    torch.manual_seed(0)
+    node_logits = torch.randn(3, 9, QM9_VOCABULARY.num_node_types, requires_grad=True)
+    edge_logits = torch.randn(3, 9, 9, QM9_VOCABULARY.num_bond_types)
+    edge_logits = (0.5 * (edge_logits + edge_logits.transpose(1, 2))).requires_grad_(True)
+    nodes, adj = straight_through(node_logits, edge_logits)
+    assert torch.equal(nodes.sum(-1), torch.ones(3, 9)) and set(nodes.unique().tolist()) == {0.0, 1.0}
+    assert set(adj.detach().unique().tolist()) <= {0.0, 1.0} and torch.allclose(adj.sum(-1), torch.ones(3, 9, 9))
+    empty = nodes[..., 0].bool()
+    assert empty.any()
+    assert (adj[..., 1:].sum(-1)[empty] == 0).all() and (adj[..., 1:].sum(-1).transpose(1, 2)[empty] == 0).all()
+    (nodes[..., 1].sum() + adj[..., 1].sum()).backward()
+    assert node_logits.grad.abs().sum() > 0 and edge_logits.grad.abs().sum() > 0
+
+
+def tiny_modules():
+    from molgan.config import ModelConfig
+
+    torch.manual_seed(0)
+    return build_modules(ModelConfig(**TINY_MODEL), QM9_VOCABULARY)
+
+
+def test_gradients_reach_the_generator_through_the_discriminator_and_not_its_weights():
+    modules = tiny_modules()
+    z = torch.randn(8, TINY_MODEL["z_dim"])
+    term = adversarial_term(modules, straight_through(*modules.generator(z)), "bce")
+    term.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in modules.generator.parameters())
+    assert all(p.grad is None for p in modules.critic.parameters())
+    assert all(p.requires_grad for p in modules.critic.parameters())  # restored after the generator's step
+
+
+@pytest.mark.parametrize("settings", [
+    CriticSettings("bce", "r1", 1.0, 1), CriticSettings("hinge", "none", 0.0, 1), CriticSettings("wgan", "gp", 10.0, 1),
+    CriticSettings("bce", "r1", 1.0, 1, "relaxed"),
+])
+def test_a_discriminator_step_moves_only_the_discriminator_and_reports_finite_values(settings):
+    modules = tiny_modules()
+    before = {k: v.clone() for k, v in modules.generator.state_dict().items()}
+    critic_before = [p.clone() for p in modules.critic.parameters()]
+    optimizer = torch.optim.Adam(modules.critic.parameters(), lr=1e-2)
+    values = critic_step(modules, optimizer, real_batch(), torch.randn(6, TINY_MODEL["z_dim"]), settings)
+    assert all(math.isfinite(v) for v in values.values())
+    assert ("d_reg" in values) == (settings.regularizer != "none")
+    assert all(torch.equal(before[k], v) for k, v in modules.generator.state_dict().items())
+    assert any(not torch.equal(a, b) for a, b in zip(critic_before, modules.critic.parameters()))
+
+
+def test_lazy_regularisation_weights_r1_by_its_interval():
+    """Every k-th step with weight k * gamma / 2 is, to first order, gamma / 2 every step: the loss the
+    optimizer sees in a regularised step carries k times the penalty."""
+    real, z = real_batch(), torch.randn(6, TINY_MODEL["z_dim"])
+    grads = {}
+    for every in (1, 4):
+        m = tiny_modules()
+        sgd = torch.optim.SGD(m.critic.parameters(), lr=0.0)  # lr 0: the step leaves the weights, we read the grads
+        critic_step(m, sgd, real, z, CriticSettings("bce", "none", 0.0, 1))
+        plain = [p.grad.clone() for p in m.critic.parameters()]
+        critic_step(m, sgd, real, z, CriticSettings("bce", "r1", 2.0, every))
+        grads[every] = [p.grad - g for p, g in zip(m.critic.parameters(), plain)]
+    for one, four in zip(grads[1], grads[4]):
+        torch.testing.assert_close(four, 4 * one, atol=1e-6, rtol=1e-4)
+    assert any(g.abs().sum() > 0 for g in grads[1])
+
+
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_adversarial_path_trains_end_to_end_through_the_cli(tmp_path):
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    (tmp_path / "mols.smi").write_text("\n".join(TINY_SMILES * 2) + "\n")
+    result = CliRunner().invoke(app, [
+        "train", "--data", str(tmp_path / "mols.smi"), "--config", str(tmp_path / "tiny.toml"), "--out",
+        str(tmp_path / "run"), "--steps", "12", "--eval-every", "3", "--checkpoint-every", "6", "--quiet",
+        "--adversarial-weight", "0.5", "--loss", "hinge", "--regularizer", "r1", "--regularizer-weight", "2",
+        "--regularizer-every", "2", "--n-critic", "2",
+    ])
+    assert result.exit_code == 0, result.output
+    rows = read_rows(tmp_path / "run" / "metrics.csv")
+    d_loss = [float(r["d_loss"]) for r in rows if r["d_loss"]]
+    g_adv = [float(r["g_adv"]) for r in rows if r["g_adv"]]
+    assert len(d_loss) == 3 and all(math.isfinite(v) for v in d_loss + g_adv)  # from step 3 (start 0.25 of 12)
+    assert len(set(d_loss)) == 3 and len(set(g_adv)) == 3  # they move
+    critic = load_checkpoint(tmp_path / "run" / "last").config.train.critic
+    assert (critic.loss, critic.regularizer, critic.regularizer_weight, critic.regularizer_every, critic.n_critic) == (
+        "hinge", "r1", 2.0, 2, 2)
+    assert load_checkpoint(tmp_path / "run" / "best").has("critic")
+
+
+def test_no_discriminator_keeps_no_critic_and_ignores_every_critic_setting(tmp_path, tiny_data, make_config):
+    """The switch gives the auto-encoder recipe: whatever the discriminator's settings, the generator is the same,
+    and no untrained critic is stored."""
+    runs = {
+        "off": dict(adversarial_weight=0.0),
+        "off_other_settings": dict(adversarial_weight=0.0, loss="wgan", regularizer="gp", n_critic=3, lr_critic=0.5),
+    }
+    for name, options in runs.items():
+        train(make_config(**options), tiny_data, tmp_path / name)
+    a, b = load_checkpoint(tmp_path / "off" / "last"), load_checkpoint(tmp_path / "off_other_settings" / "last")
+    assert not a.has("critic") and not load_checkpoint(tmp_path / "off" / "best").has("critic")
+    assert a.weights.keys() == b.weights.keys() and all(torch.equal(a.weights[k], b.weights[k]) for k in a.weights)
+    on = tmp_path / "on"
+    train(make_config(adversarial_weight=0.5), tiny_data, on)
+    generator = [k for k in a.weights if k.startswith("generator.")]
+    assert any(not torch.equal(a.weights[k], load_checkpoint(on / "last").weights[k]) for k in generator)
+
+
+def test_the_cli_switch_and_a_contradiction(tmp_path, capsys, monkeypatch):
+    from conftest import run_main
+
+    (tmp_path / "tiny.toml").write_text(TINY_TOML)
+    (tmp_path / "mols.smi").write_text("\n".join(TINY_SMILES * 2) + "\n")
+    base = ["train", "--data", str(tmp_path / "mols.smi"), "--config", str(tmp_path / "tiny.toml"), "--steps", "2",
+            "--eval-every", "2", "--quiet"]
+    result = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "off"), "--no-discriminator"])
+    assert result.exit_code == 0, result.output
+    assert load_checkpoint(tmp_path / "off" / "last").config.train.critic.adversarial_weight == 0.0
+    code, _, stderr = run_main([*base, "--out", tmp_path / "x", "--no-discriminator", "--adversarial-weight", "1"], capsys, monkeypatch)
+    assert code != 0 and "contradict" in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_old_configs_keep_their_meaning():
+    """A checkpoint config of the WGAN-GP era (``gp_weight``, 5 critic steps) loads as WGAN + GP with that weight."""
+    old = {"train": {"adversarial_weight": 0.1, "gp_weight": 7.0}}
+    critic = RunConfig.from_dict(old).train.critic
+    assert (critic.loss, critic.regularizer, critic.regularizer_weight, critic.n_critic) == ("wgan", "gp", 7.0, 5)
+    bce = RunConfig.from_dict({"train": {"critic": {"loss": "bce", "gp_weight": 10.0, "n_critic": 5}}}).train.critic
+    assert bce.regularizer == "none"
+
+
+def test_the_generator_optimizer_is_the_same_with_and_without_the_discriminator(tmp_path, tiny_data, make_config):
+    from molgan.training.loop import _optimizers
+
+    for weight in (0.0, 0.5):
+        cfg = make_config(adversarial_weight=weight).train
+        modules = tiny_modules()
+        if weight == 0:
+            modules.critic = None
+        optimizers = _optimizers(modules, cfg)
+        assert optimizers["generator"].defaults["betas"] == (0.9, 0.999)
+        assert ("critic" in optimizers) == (weight > 0)
