@@ -72,22 +72,28 @@ def train(
     smiles_column: str | None = None,
     progress: ProgressCallback | None = None,
     command: str | None = None,
+    force: bool = False,
     **overrides: Any,
 ) -> TrainResult:
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
 
-    With ``resume=True`` and an existing ``out/last`` checkpoint, its stored config is used (only
-    ``steps`` and ``time_limit_minutes`` may be changed) and training continues where it stopped.
+    With ``resume=True`` the ``out/last`` checkpoint's stored config is used (only ``steps``,
+    ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
+    training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
+    ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
+    ``force`` (which removes that run's outputs and starts over).
     """
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
     from molgan.training.loop import TrainingData
     from molgan.training.loop import train as _train
+    from molgan.training.run_dir import check_run_dir, clear_run
 
     out = Path(out)
     recover_interrupted_save(out / "last")
-    if resume and (out / "last" / "checkpoint.json").exists():
+    check_run_dir(out, resume=resume, force=force)
+    if resume:
         run = load_checkpoint(out / "last").config
-        allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "threads", "device")}
+        allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "checkpoint_minutes", "threads", "device")}
         run = run.with_overrides(**allowed)
     else:
         if isinstance(config, RunConfig):
@@ -108,6 +114,8 @@ def train(
             train_index = dataset.split("train")
             mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.rl.focus)
+    if force:
+        clear_run(out)
     return _train(
         run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,

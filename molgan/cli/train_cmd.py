@@ -47,10 +47,14 @@ def register(app: typer.Typer) -> None:
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
+        checkpoint_minutes: Optional[float] = typer.Option(
+            None, help="Also write out/last after this many minutes of wall time (default 5)."
+        ),
         seed: Optional[int] = typer.Option(None, help="Random seed."),
         device: Optional[str] = typer.Option(None, help="auto, cpu or cuda."),
         threads: Optional[int] = typer.Option(None, help="CPU threads for torch."),
         resume: bool = typer.Option(False, "--resume", help="Continue from out/last."),
+        force: bool = typer.Option(False, "--force", help="Start over in an --out that holds a run (its outputs are removed)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
         from molgan.api import train
@@ -59,22 +63,28 @@ def register(app: typer.Typer) -> None:
             raise InputError("--steps must be a positive integer")
         if minutes is not None and minutes <= 0:
             raise InputError("--minutes must be positive")
+        if checkpoint_minutes is not None and checkpoint_minutes <= 0:
+            raise InputError("--checkpoint-minutes must be positive")
         overrides = dict(
             data=data, steps=steps, time_limit_minutes=minutes, batch_size=batch_size, lr_generator=lr,
             lr_critic=lr, n_critic=n_critic, loss=loss, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
-            noise_prior=noise_prior,
+            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
         )
         from molgan.cli.progress import progress_bar
+        from molgan.training.run_dir import resume_step
+
+        if resume and (start := resume_step(out)) is not None:
+            typer.echo(f"resuming {out} from step {start}", err=True)
 
         with progress_bar("training", None, quiet=quiet) as update:
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 text = " ".join(f"{k} {values[k]:.3g}" for k in ("d_loss", "g_loss", "validity", "uniqueness") if k in values)
-                update(step, text)
+                update(step, text, total)
 
             result = train(
-                out, config=config, resume=resume, init_from=init, max_atoms=max_atoms,
+                out, config=config, resume=resume, force=force, init_from=init, max_atoms=max_atoms,
                 smiles_column=smiles_column, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
