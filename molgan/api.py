@@ -172,7 +172,9 @@ def score_file(
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
-    Returns a :class:`molgan.scoring.score_file.ScoreFileResult` (``table``, ``n_read``, ``skipped``).
+    One row per input record (its columns kept; unreadable ones with empty scores and a ``reason``);
+    ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
+    (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
     """
     from molgan.scoring.score_file import score_file as _score_file
 

@@ -147,6 +147,6 @@ def test_score_file_writes_the_cli_bytes(tmp_path):
     assert result.exit_code == 0, result.output
     done = molgan.score_file(molecules, by_api, reward="druglike")
     assert by_api.read_bytes() == by_cli.read_bytes()
-    assert len(done.table) == 3 and done.n_read == 4 and sum(done.skipped.values()) == 1
+    assert len(done.table) == 4 and done.n_scored == 3 and done.n_read == 4 and sum(done.skipped.values()) == 1
     with pytest.raises(InputError, match="exists"):
         molgan.score_file(molecules, by_api, reward="druglike")

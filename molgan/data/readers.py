@@ -111,6 +111,34 @@ def iter_molecules(
     Pass a :class:`ReadTally` to learn how many records were read and why some were skipped.
     Never raises :class:`NothingUsableError` (an empty stream is simply empty).
     """
+    for record in iter_records(path, smiles_column, keep_fragments=keep_fragments, tally=tally):
+        if record.mol is not None:
+            yield record.smiles, record.mol, record.fields
+
+
+@dataclass
+class Record:
+    """One record of a file: its SMILES text, molecule (``None`` if unusable), other fields, and why not."""
+
+    smiles: str
+    mol: Mol | None
+    fields: dict[str, str]
+    reason: str = ""  # the skip reason of an unusable record, "" for a usable one
+
+
+def iter_records(
+    path: str | Path,
+    smiles_column: str | None = None,
+    *,
+    keep_fragments: str = "all",
+    tally: ReadTally | None = None,
+) -> Iterator[Record]:
+    """Yield every record of ``path`` as a :class:`Record`, unusable ones too (``mol=None`` and a reason).
+
+    Blank lines, comments and lines the text layer cannot deliver (too long, truncated, rejected by
+    the csv module) are not records: they are only counted in ``tally``. Row ``i`` of an output built
+    from these records joins back to record ``i`` of the input.
+    """
     if keep_fragments not in FRAGMENT_POLICIES:
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
     path = Path(path)
@@ -127,10 +155,11 @@ def iter_molecules(
                 records = _smiles_records(lines, tally)
             else:
                 records = _table_records(lines, TABLE_DELIMITERS[suffix], smiles_column, path, tally)
-        for text, mol, fields in records:
-            mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
+        for text, mol, reason, fields in records:
             if mol is not None:
-                yield text, mol, fields
+                mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
+                reason = "" if mol is not None else "several_fragments"
+            yield Record(text, mol, fields, reason)
 
 
 def _format_of(path: Path) -> tuple[str, str]:
@@ -227,7 +256,7 @@ def _text_lines(raw: BinaryIO, guard: _TruncationGuard, tally: ReadTally) -> Ite
         text.detach()
 
 
-def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict]]:
+def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
     first = True
     for line in lines:
         parts = line.strip().split(None, 1)
@@ -242,14 +271,12 @@ def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[st
             if parts[0].lower() in _HEADER_WORDS:
                 continue
         fields = {"name": parts[1].strip()} if len(parts) > 1 else {}
-        mol = _parse_smiles(parts[0], tally)
-        if mol is not None:
-            yield parts[0], mol, fields
+        yield parts[0], *_parse_smiles(parts[0], tally), fields
 
 
 def _table_records(
     lines: Iterator[str], delimiter: str, smiles_column: str | None, path: Path, tally: ReadTally
-) -> Iterator[tuple[str, Mol | None, dict]]:
+) -> Iterator[tuple[str, Mol | None, str, dict]]:
     rows = _csv_rows(csv.reader(lines, delimiter=delimiter), tally)
     header = next(rows, None)
     while header is not None and not any(cell.strip() for cell in header):
@@ -265,13 +292,12 @@ def _table_records(
             tally.skip("empty_line")
             continue
         text = row[column].strip() if column < len(row) else ""
+        fields = {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
         if not text:
             tally.skip("missing_smiles")
+            yield text, None, "missing_smiles", fields
             continue
-        mol = _parse_smiles(text, tally)
-        if mol is not None:
-            fields = {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
-            yield text, mol, fields
+        yield text, *_parse_smiles(text, tally), fields
 
 
 def _csv_rows(reader, tally: ReadTally) -> Iterator[list[str]]:
@@ -299,7 +325,8 @@ def _find_column(header: list[str], wanted: str | None, path: Path) -> int:
     raise InputError(f"{path}: no column {wanted or 'smiles'!r}{hint}; columns are {shown}")
 
 
-def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict]]:
+def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
+    """``(smiles, mol, reason, fields)`` of each SD record (``reason`` empty when the record is usable)."""
     supplier = Chem.ForwardSDMolSupplier(raw, sanitize=True, removeHs=True)
     records = iter(supplier)
     try:
@@ -310,14 +337,16 @@ def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | N
                 return
             if mol is None:
                 tally.skip("unparsable_record")
+                yield "", None, "unparsable_record", {}
                 continue
             fields = {name: mol.GetProp(name) for name in mol.GetPropNames()}
             if mol.HasProp("_Name") and mol.GetProp("_Name"):
                 fields["name"] = mol.GetProp("_Name")
             if mol.GetNumAtoms() == 0:
                 tally.skip("empty_molecule")
+                yield "", None, "empty_molecule", fields
                 continue
-            yield Chem.MolToSmiles(mol), mol, fields
+            yield Chem.MolToSmiles(mol), mol, "", fields
     except RuntimeError:  # RDKit gives up on a stream it cannot parse any further
         tally.skipped["unparsable_record"] += 1
 
@@ -325,13 +354,15 @@ def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | N
 _END = object()
 
 
-def _parse_smiles(text: str, tally: ReadTally) -> Mol | None:
+def _parse_smiles(text: str, tally: ReadTally) -> tuple[Mol | None, str]:
+    """``(mol, "")``, or ``(None, reason)`` counted in ``tally``."""
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(text)
     if mol is None or mol.GetNumAtoms() == 0:
-        tally.skip("unparsable_smiles" if mol is None else "empty_molecule")
-        return None
-    return mol
+        reason = "unparsable_smiles" if mol is None else "empty_molecule"
+        tally.skip(reason)
+        return None, reason
+    return mol, ""
 
 
 def _apply_fragment_policy(text: str, mol: Mol, policy: str, tally: ReadTally) -> Mol | None:

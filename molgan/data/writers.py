@@ -114,7 +114,7 @@ def atomic_path(path: str | Path, *, force: bool = False) -> Iterator[Path]:
 # --------------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell: ``""`` for missing/NaN, shortest round-trip text for floats, ``str`` otherwise."""
     if value is None:
         return ""
@@ -157,7 +157,7 @@ class _SmiFormat:
             stream.write("\t".join(["smiles", *self.columns]) + "\n")
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
-        fields = [smiles] + [_one_line(_text(values.get(c))).replace("\t", " ") for c in self.columns]
+        fields = [smiles] + [_one_line(cell_text(values.get(c))).replace("\t", " ") for c in self.columns]
         self.stream.write("\t".join(fields) + "\n")
 
 
@@ -169,7 +169,7 @@ class _CsvFormat:
             self.writer.writerow(["smiles", *self.columns])
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
-        self.writer.writerow([smiles] + [_text(values.get(c)) for c in self.columns])
+        self.writer.writerow([smiles] + [cell_text(values.get(c)) for c in self.columns])
 
 
 class _SdfFormat:
@@ -187,7 +187,7 @@ class _SdfFormat:
         out = [block]
         tags = {"smiles": smiles, **{c: values.get(c) for c in self.columns}}
         for tag, value in tags.items():
-            text = _one_line(_text(value))
+            text = _one_line(cell_text(value))
             out.append(f">  <{tag}>\n{text}\n\n")
         out.append("$$$$\n")
         self.stream.write("".join(out))
