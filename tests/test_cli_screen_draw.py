@@ -135,3 +135,43 @@ def test_bad_where_in_a_real_process_is_one_line(tmp_path, samples):
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "qed=>0.5" in proc.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.fixture
+def scored(tmp_path):
+    path = tmp_path / "scored.csv"
+    path.write_text("id,smiles,total,qed\na,CCO,0.5,x\nb,c1ccccc1O,0.3,y\nc,CC(=O)Nc1ccc(O)cc1,,z\nd,CCCCO,0.9,n/a\n")
+    return path
+
+
+def test_where_filters_on_a_numeric_input_column(tmp_path, scored):
+    out = tmp_path / "best.csv"
+    result = runner.invoke(app, ["screen", str(scored), "-o", str(out), "-w", "total>0.4", "-w", "mw<100"])
+    assert result.exit_code == 0, result.output
+    got = rows(out)
+    assert [r["id"] for r in got] == ["a", "d"]  # an empty cell never passes
+    assert list(got[0]) == ["smiles", "id", "total", "qed", "mw"]  # the input column is not a property column
+
+
+def test_a_property_never_overwrites_an_input_column_of_its_name(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("smiles,qed\nCCO,0.1\nc1ccccc1O,0.2\nCCCCO,0.3\n")
+    out = tmp_path / "best.csv"
+    result = runner.invoke(app, ["screen", str(path), "-o", str(out), "-p", "qed", "-w", "input_qed>0.15"])
+    assert result.exit_code == 0, result.output
+    assert "input column 'qed' is written as 'input_qed'" in result.stderr
+    got = rows(out)
+    assert list(got[0]) == ["smiles", "input_qed", "qed"]
+    assert [r["input_qed"] for r in got] == ["0.2", "0.3"]
+    assert all(float(r["qed"]) > 0.4 for r in got)  # RDKit's QED, not the input's
+
+
+def test_where_on_a_missing_column_names_the_columns(tmp_path, scored):
+    result = runner.invoke(app, ["screen", str(scored), "-o", str(tmp_path / "o.csv"), "-w", "totl>0.4"])
+    assert isinstance(result.exception, InputError)
+    assert "'totl'" in str(result.exception) and "columns of" in str(result.exception) and "id, total, qed" in str(result.exception)
+    assert not (tmp_path / "o.csv").exists()
+    with pytest.raises(InputError, match="neither a property"):  # no file, no columns
+        import molgan
+
+        molgan.screen(["CCO"], where="total>0.4")

@@ -11,7 +11,9 @@ SCREEN_HELP = """Filter molecules by properties, rule of five, structural alerts
 
 Filters run in this order, and the table printed to stderr says how many molecules passed each one after the previous ones (cheap filters first): valid SMILES, unique (canonical SMILES; --no-dedupe keeps duplicates), novel (--novel-against), --lipinski (at most one violation), --pains, --brenk, then each --where condition.
 
-OUT gets the columns smiles, the other columns of IN, the --properties and the properties of the --where conditions. It is written atomically; an existing OUT is refused without --force.
+A --where condition names a property (qed, logp, ...) or any numeric column of IN (total>0.4 on the output of molgan score); a cell that is empty or not a number never passes.
+
+OUT gets the columns smiles, the other columns of IN, the --properties and the properties of the --where conditions; a column of IN named like a computed property is written as input_<name> (and said so). It is written atomically; an existing OUT is refused without --force.
 
 Examples:
 
@@ -22,6 +24,8 @@ Examples:
   molgan screen samples.csv -o novel.smi --novel-against qm9
 
   molgan screen zinc.csv --smiles-column SMILES -o - --where "mw<=350"
+
+  molgan screen scored.csv -o best.csv --where "total>0.4"
 """
 
 
@@ -34,7 +38,9 @@ def screen_command(
     ],
     where: Annotated[
         Optional[list[str]],
-        typer.Option("--where", "-w", help="Condition such as 'qed>0.6' (< <= > >= == !=); repeatable."),
+        typer.Option(
+            "--where", "-w", help="Condition on a property or a numeric column of IN, e.g. 'qed>0.6' (< <= > >= == !=); repeatable."
+        ),
     ] = None,
     lipinski: Annotated[bool, typer.Option("--lipinski", help="Rule of five, at most one violation.")] = False,
     pains: Annotated[bool, typer.Option("--pains", help="Drop PAINS (A, B, C) alert hits.")] = False,
@@ -67,6 +73,8 @@ def screen_command(
     if result.skipped:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items()))
         typer.echo(f"skipped while reading: {reasons}", err=True)
+    for old, new in result.renamed.items():
+        typer.echo(f"note: input column {old!r} is written as {new!r} (a computed property has its name)", err=True)
     if result.n_dropped_values:
         note = f"note: {result.n_dropped_values} values of columns absent from the first records were not written"
         typer.echo(note, err=True)

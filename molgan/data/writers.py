@@ -32,7 +32,7 @@ import gzip
 import io
 import math
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -130,6 +130,15 @@ def cell_text(value: Any) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
+
+
+def input_column_name(name: str, taken: Collection[str]) -> str:
+    """``input_<name>`` (prefixed again while taken): what an input column becomes when a computed column
+    (a property, a score) has its name, so that no input value is overwritten silently."""
+    new = "input_" + name
+    while new in taken:
+        new = "input_" + new
+    return new
 
 
 def check_properties(names: Iterable[str]) -> list[str]:

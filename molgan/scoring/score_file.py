@@ -17,10 +17,6 @@ from molgan.jobs import resolve_jobs
 from molgan.scoring.output import write_scores_csv
 from molgan.scoring.reward import Reward, ScoreTable
 
-#: Prefix given to an input column whose name a score column takes.
-INPUT_PREFIX = "input_"
-
-
 @dataclass
 class ScoreFileResult:
     """What :func:`score_file` wrote: the scores (one row per input record, NaN where it could not be
@@ -57,7 +53,7 @@ def score_file(
     column named like a score column is written as ``input_<name>``.
     """
     from molgan.data.readers import ReadTally, iter_records
-    from molgan.data.writers import STDOUT, check_output_path
+    from molgan.data.writers import STDOUT, check_output_path, input_column_name
     from molgan.scoring import load_reward
 
     jobs = resolve_jobs(jobs)
@@ -76,7 +72,7 @@ def score_file(
     table = _spread(scored, valid, len(records))
     taken = set(table.columns) | {"smiles", "reason"}
     given = list(dict.fromkeys(key for r in records for key in r.fields))
-    renamed = {c: _free_name(c, taken | set(given)) for c in given if c in taken}
+    renamed = {c: input_column_name(c, taken | set(given)) for c in given if c in taken}
     fields = [{renamed.get(k, k): v for k, v in r.fields.items()} for r in records]
     write_scores_csv(
         output, [r.smiles for r in records], table, force=force, fields=fields,
@@ -99,9 +95,3 @@ def _spread(table: ScoreTable, rows: list[int], n: int) -> ScoreTable:
         {k: full(v) for k, v in table.transformed.items()}, full(table.total),
     )
 
-
-def _free_name(name: str, taken: set[str]) -> str:
-    new = INPUT_PREFIX + name
-    while new in taken:
-        new = INPUT_PREFIX + new
-    return new
