@@ -34,7 +34,7 @@ The component sklearn_model loads a joblib/pickle file: such files run code when
 
 def score(
     file: Path = typer.Argument(
-        ..., help="Molecules: .smi/.txt, .csv/.tsv (a 'smiles' column) or .sdf, optionally .gz."
+        ..., help="Molecules: .smi/.txt, .csv/.tsv (a 'smiles' column; comma, tab or semicolon) or .sdf, optionally .gz; - for standard input."
     ),
     reward: str = typer.Option(..., "--reward", "-r", help="A preset (see below) or a .toml reward file."),
     output: str = typer.Option(..., "--output", "-o", help="CSV file to write, or - for standard output."),

@@ -31,7 +31,7 @@ Examples:
 
 def screen_command(
     input: Annotated[
-        Path, typer.Argument(metavar="IN", help="Molecules to screen: .smi, .csv, .tsv or .sdf, optionally .gz.")
+        Path, typer.Argument(metavar="IN", help="Molecules to screen: .smi, .csv, .tsv or .sdf, optionally .gz; - for standard input.")
     ],
     output: Annotated[
         str, typer.Option("--output", "-o", help="Where to write the molecules that pass: .smi, .csv, .sdf, .gz or -.")

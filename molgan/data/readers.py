@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +37,10 @@ MAX_LINE_CHARS = 100_000
 
 SMILES_SUFFIXES = (".smi", ".smiles", ".txt")
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+#: Delimiters a table's header line is sniffed for (a ChEMBL export uses ";").
+SNIFFED_DELIMITERS = (",", "\t", ";")
+#: The path that stands for standard input.
+STDIN = "-"
 SDF_SUFFIXES = (".sdf", ".sd", ".mol")
 FRAGMENT_POLICIES = ("all", "skip", "largest")
 #: Keys of ``skipped`` that count events, not dropped records.
@@ -143,10 +149,12 @@ def iter_records(
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
     path = Path(path)
     tally = tally if tally is not None else ReadTally()
-    kind, suffix = _format_of(path)
+    kind, suffix = ("", "") if is_stdin(path) else _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
         raw = io.BufferedReader(guard)
+        if not kind:
+            kind, suffix = _sniff_kind(raw.peek(1 << 16)[: 1 << 16], smiles_column)
         if kind == "sdf":
             records = _sdf_records(raw, tally)
         else:
@@ -154,12 +162,44 @@ def iter_records(
             if kind == "smiles":
                 records = _smiles_records(lines, tally)
             else:
-                records = _table_records(lines, TABLE_DELIMITERS[suffix], smiles_column, path, tally)
+                first = next(lines, None)
+                delimiter = sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
+                lines = chain([first], lines) if first is not None else lines
+                records = _table_records(lines, delimiter, smiles_column, path, tally)
         for text, mol, reason, fields in records:
             if mol is not None:
                 mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
                 reason = "" if mol is not None else "several_fragments"
             yield Record(text, mol, fields, reason)
+
+
+def is_stdin(path: str | Path) -> bool:
+    """Whether ``path`` is ``-``, standard input."""
+    return str(path) == STDIN
+
+
+def sniff_delimiter(header: str, default: str = ",") -> str:
+    """The delimiter of a table from its header line: whichever of comma, tab and semicolon it holds
+    most often (outside quotes), else ``default``."""
+    unquoted = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: unquoted.count(d) for d in SNIFFED_DELIMITERS}
+    best = max(SNIFFED_DELIMITERS, key=lambda d: (counts[d], d == default))
+    return best if counts[best] else default
+
+
+def _sniff_kind(head: bytes, smiles_column: str | None) -> tuple[str, str]:
+    """The format of standard input from its first bytes: SD records, a table with a SMILES column
+    in its header, or SMILES lines."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if "M  END" in text or "$$$$" in text:
+        return "sdf", ".sdf"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = sniff_delimiter(first, ",")
+    names = {cell.strip().strip('"').lower() for cell in first.split(delimiter)}
+    wanted = {smiles_column.lower()} if smiles_column else _HEADER_WORDS
+    if delimiter in first and names & wanted:
+        return "table", ".tsv" if delimiter == "\t" else ".csv"
+    return "smiles", ".smi"
 
 
 def _format_of(path: Path) -> tuple[str, str]:
@@ -185,6 +225,11 @@ class _open_binary:
         self.handle: BinaryIO | None = None
 
     def __enter__(self) -> BinaryIO:
+        if is_stdin(self.path):
+            stdin = io.BufferedReader(_Unclosed(sys.stdin.buffer))
+            if stdin.peek(2)[:2] == b"\x1f\x8b":
+                return gzip.GzipFile(fileobj=stdin, mode="rb")
+            return stdin
         if not self.path.exists():
             raise InputError(f"file not found: {self.path}")
         if self.path.is_dir():
@@ -208,6 +253,21 @@ class _open_binary:
             self.handle.close()
             if inner is not None:
                 inner.close()
+
+
+class _Unclosed(io.RawIOBase):
+    """Standard input as a raw stream that closing leaves open."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read1(len(buffer)) if hasattr(self.handle, "read1") else self.handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _TruncationGuard(io.RawIOBase):

@@ -59,12 +59,12 @@ def screen_file(
     :class:`~molgan.errors.InputError` before anything is read; an input without one usable molecule
     raises :class:`~molgan.errors.NothingUsableError` and writes nothing.
     """
-    from molgan.data.readers import ReadTally, iter_molecules
+    from molgan.data.readers import ReadTally, is_stdin, iter_molecules
     from molgan.data.writers import input_column_name, open_writer
 
     input, out_props = Path(input), spec.columns
     output = str(output)
-    if not input.exists():
+    if not is_stdin(input) and not input.exists():
         raise InputError(f"file not found: {input}")
     open_writer(output, properties=out_props, force=force)  # refuses a bad or existing OUT early
 

@@ -52,14 +52,14 @@ def score_file(
     processes score (0 or -1: all cores). An existing ``output`` is refused unless ``force``; an input
     column named like a score column is written as ``input_<name>``.
     """
-    from molgan.data.readers import ReadTally, iter_records
+    from molgan.data.readers import ReadTally, is_stdin, iter_records
     from molgan.data.writers import STDOUT, check_output_path, input_column_name
     from molgan.scoring import load_reward
 
     jobs = resolve_jobs(jobs)
     if str(output) != STDOUT:
         check_output_path(output, force=force)
-    if not Path(input).exists():
+    if not is_stdin(input) and not Path(input).exists():
         raise InputError(f"file not found: {input}")
     loaded = reward if isinstance(reward, Reward) else load_reward(reward)
     tally = ReadTally()
@@ -71,7 +71,7 @@ def score_file(
     scored = loaded.score([records[i].mol for i in valid], n_jobs=jobs)
     table = _spread(scored, valid, len(records))
     taken = set(table.columns) | {"smiles", "reason"}
-    given = list(dict.fromkeys(key for r in records for key in r.fields))
+    given = list(dict.fromkeys(key for r in records for key in r.fields if key != "smiles"))  # SD files repeat it
     renamed = {c: input_column_name(c, taken | set(given)) for c in given if c in taken}
     fields = [{renamed.get(k, k): v for k, v in r.fields.items()} for r in records]
     write_scores_csv(
