@@ -41,7 +41,7 @@ def test_smiles_lines_from_stdin_to_every_reading_command(tmp_path):
     text = "CCO\nc1ccccc1O\n"
     screened = runner.invoke(app, ["screen", "-", "-w", "mw>50", "-o", "-"], input=text)
     assert screened.exit_code == 0, screened.output
-    assert screened.stdout.splitlines() == ["smiles\tmw", "c1ccccc1O\t94.11299999999999"]
+    assert screened.stdout.splitlines() == ["smiles\tmw", "c1ccccc1O\t94.113"]
     drawn = runner.invoke(app, ["draw", "-", "-o", str(tmp_path / "grid.svg")], input=text)
     assert drawn.exit_code == 0, drawn.output and (tmp_path / "grid.svg").stat().st_size > 0
     evaluated = runner.invoke(app, ["evaluate", "-", "--json", "--no-fcd"], input=text + "xx\n")
