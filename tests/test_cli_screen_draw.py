@@ -175,3 +175,13 @@ def test_where_on_a_missing_column_names_the_columns(tmp_path, scored):
         import molgan
 
         molgan.screen(["CCO"], where="total>0.4")
+
+
+def test_draw_refuses_an_existing_picture_without_force(tmp_path, samples):
+    png = tmp_path / "grid.png"
+    png.write_bytes(b"keep")
+    result = runner.invoke(app, ["draw", str(samples), "-o", str(png)])
+    assert isinstance(result.exception, InputError) and "use --force" in str(result.exception)
+    assert png.read_bytes() == b"keep"
+    assert runner.invoke(app, ["draw", str(samples), "-o", str(png), "--force"]).exit_code == 0
+    assert png.read_bytes() != b"keep"

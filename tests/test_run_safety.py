@@ -128,3 +128,15 @@ def test_ctrl_c_during_cli_training_saves_and_exits_130(cli_files):
     assert process.returncode == 130, err
     step = load_checkpoint(out / "last").step
     assert f"interrupted (SIGINT) at step {step}" in err and f"molgan train --out {out} --resume" in err
+
+
+def test_version_and_train_help_show_their_text():
+    from typer.testing import CliRunner
+
+    from molgan import __version__
+    from molgan.cli.main import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"molgan {__version__}"
+    shown = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "300"}).stdout
+    assert "[model] and [train]" in shown and "--force" in shown and "--checkpoint-minutes" in shown

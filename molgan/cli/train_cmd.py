@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     def train_command(
         out: Path = typer.Option(..., "--out", "-o", help="Output directory (checkpoints in out/last and out/best)."),
         data: Optional[str] = typer.Option(None, "--data", "-d", help="qm9, moses, moses-sample or a file."),
-        config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file with [model] and [train] (and [train.critic], [train.rl], [train.prior], [train.elite])."),
+        config: Optional[Path] = typer.Option(None, "--config", "-c", help=r"TOML file with \[model] and \[train] (and \[train.critic], \[train.rl], \[train.prior], \[train.elite])."),
         steps: Optional[int] = typer.Option(None, help="Generator steps."),
         minutes: Optional[float] = typer.Option(None, help="Stop after this many minutes of training."),
         batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
