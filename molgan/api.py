@@ -224,6 +224,9 @@ def screen(
     novel_against: str | Path | Iterable[str | Mol] | None = None,
     unique: bool = True,
     properties: str | Sequence[str] = (),
+    neutral: bool = False,
+    smarts: str | Sequence[str] = (),
+    exclude_smarts: str | Sequence[str] = (),
 ) -> ScreenResult:
     """Keep the molecules that pass every filter, in input order (as ``molgan screen``).
 
@@ -232,7 +235,8 @@ def screen(
     drop molecules found in a reference (a list of SMILES or molecules, a file, or a data set name
     such as ``"qm9"``, which stands for its training split: see
     :func:`molgan.evaluation.metrics.load_reference`); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
-    properties to compute for the molecules that pass. Invalid SMILES and ``None`` are counted in
+    properties to compute for the molecules that pass; ``neutral``: drop charged species and radicals;
+    ``smarts`` / ``exclude_smarts``: keep molecules matching every pattern / none. Invalid SMILES and ``None`` are counted in
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
@@ -241,7 +245,7 @@ def screen(
 
     spec = ScreenSpec(
         where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
-        unique=unique, properties=properties,
+        unique=unique, properties=properties, neutral=neutral, smarts=smarts, exclude_smarts=exclude_smarts,
     )
     smiles, mols = _smiles_and_mols(molecules)
     return _screen(smiles, spec, mols=mols)
@@ -281,7 +285,7 @@ def draw(
     """Draw up to ``max_mols`` molecules in a grid picture (``.png`` or ``.svg``); return its path.
 
     ``legends``: ``None``, ``"smiles"``, a property name such as ``"qed"``, or one caption per
-    molecule. Invalid SMILES are skipped. An existing picture is overwritten (as ``molgan draw``).
+    molecule. Invalid SMILES are skipped. An existing picture is overwritten (``molgan draw`` refuses one without ``--force``).
     For training curves and property histograms see :mod:`molgan.evaluation.draw`.
     """
     from molgan.evaluation.draw import draw_grid

@@ -185,3 +185,21 @@ def test_draw_refuses_an_existing_picture_without_force(tmp_path, samples):
     assert png.read_bytes() == b"keep"
     assert runner.invoke(app, ["draw", str(samples), "-o", str(png), "--force"]).exit_code == 0
     assert png.read_bytes() != b"keep"
+
+
+def test_neutral_smarts_exclude_smarts_and_largest_fragment(tmp_path):
+    path = tmp_path / "in.smi"
+    path.write_text("CCO\nCC(=O)[O-].[Na+]\nc1ccccc1O\nCCN\nC[N+](C)(C)C\n")
+    out = tmp_path / "kept.smi"
+    result = runner.invoke(app, [
+        "screen", str(path), "-o", str(out), "--fragments", "largest", "--neutral", "--smarts", "[OX2H]",
+        "--exclude-smarts", "c1ccccc1",
+    ])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines() == ["CCO"]
+    table = {line.split()[0]: line.split()[-3:-1] for line in result.stderr.splitlines()[1:6]}
+    assert table["neutral"] == ["5", "3"] and table["[OX2H]"] == ["3", "2"] and table["not"] == ["2", "1"]
+    salt = runner.invoke(app, ["screen", str(path), "-o", "-", "--fragments", "largest", "--smarts", "[O-]"])
+    assert salt.stdout.splitlines() == ["CC(=O)[O-]"]  # the salt stripped: the largest fragment's SMILES
+    bad = runner.invoke(app, ["screen", str(path), "-o", str(tmp_path / "x.smi"), "--smarts", "C(("])
+    assert isinstance(bad.exception, InputError) and "cannot parse SMARTS 'C(('" in str(bad.exception)

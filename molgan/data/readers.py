@@ -168,8 +168,11 @@ def iter_records(
                 records = _table_records(lines, delimiter, smiles_column, path, tally)
         for text, mol, reason, fields in records:
             if mol is not None:
-                mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
-                reason = "" if mol is not None else "several_fragments"
+                kept = _apply_fragment_policy(text, mol, keep_fragments, tally)
+                reason = "" if kept is not None else "several_fragments"
+                if kept is not None and kept is not mol:
+                    text = Chem.MolToSmiles(kept)  # the largest fragment: its SMILES, not the salt's
+                mol = kept
             yield Record(text, mol, fields, reason)
 
 

@@ -11,7 +11,9 @@ to the next filter, so the report's counts read "passed this filter after the pr
 The filters run in this order, roughly cheapest first (GAN samples hold many duplicates, and QED
 costs about a millisecond a molecule while an alert catalog costs a tenth of that):
 valid SMILES, unique (canonical SMILES with stereo), novel (canonical SMILES without stereo, against
-a reference set), Lipinski, PAINS, Brenk, then each ``where`` condition in the order given.
+a reference set), neutral (no charged atom or radical), Lipinski, PAINS, Brenk, each ``smarts``
+pattern (must match), each ``exclude_smarts`` pattern (must not), then each ``where`` condition in
+the order given (a property, or a numeric column of the input file).
 A molecule whose property cannot be computed (NaN) fails every condition on it.
 """
 
@@ -29,7 +31,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.chem.alerts import CATALOGS, alert_catalog
-from molgan.chem.mol import to_mol
+from molgan.chem.mol import quiet_rdkit, to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
@@ -244,6 +246,41 @@ class AlertFilter(Filter):
         return np.array([m is not None and not self.catalog.HasMatch(m) for m in batch.mols], dtype=bool)
 
 
+class NeutralFilter(Filter):
+    """Keeps molecules without charged atoms or radicals (``--neutral``)."""
+
+    name = "neutral"
+
+    def mask(self, batch: Batch) -> np.ndarray:
+        return np.array(
+            [all(a.GetFormalCharge() == 0 and a.GetNumRadicalElectrons() == 0 for a in m.GetAtoms()) for m in batch.mols],
+            dtype=bool,
+        )
+
+
+class SmartsFilter(Filter):
+    """Keeps molecules that match a SMARTS pattern (``--smarts``), or with ``exclude`` that do not
+    (``--exclude-smarts``). A pattern RDKit cannot parse raises :class:`~molgan.errors.InputError`."""
+
+    def __init__(self, pattern: str, *, exclude: bool = False) -> None:
+        self.pattern, self.exclude = pattern, exclude
+        self.query = parse_smarts(pattern)
+        self.name = f"{'not ' if exclude else ''}{pattern}"
+
+    def mask(self, batch: Batch) -> np.ndarray:
+        hits = np.array([m.HasSubstructMatch(self.query) for m in batch.mols], dtype=bool)
+        return ~hits if self.exclude else hits
+
+
+def parse_smarts(pattern: str) -> Mol:
+    """The query molecule of a SMARTS pattern; one-line :class:`~molgan.errors.InputError` if it is bad."""
+    with quiet_rdkit():
+        query = Chem.MolFromSmarts(pattern) if pattern and pattern.strip() else None
+    if query is None:
+        raise InputError(f"cannot parse SMARTS {pattern!r}")
+    return query
+
+
 class NoveltyFilter(Filter):
     """Keeps molecules absent from a reference set, compared as canonical SMILES without stereo.
 
@@ -298,21 +335,28 @@ def build_filters(
     brenk: bool = False,
     novel_against: Iterable[str | Mol] | None = None,
     unique: bool = True,
+    neutral: bool = False,
+    smarts: Iterable[str] = (),
+    exclude_smarts: Iterable[str] = (),
 ) -> list[Filter]:
     """The filters of a screen, in the order they run (see the module docstring)."""
-    # conditions first, so that a typo fails before a large novelty reference is read
+    # conditions and patterns first, so that a typo fails before a large novelty reference is read
     conditions = [PropertyFilter(c) for c in where]
+    patterns = [SmartsFilter(p) for p in smarts] + [SmartsFilter(p, exclude=True) for p in exclude_smarts]
     filters: list[Filter] = []
     if unique:
         filters.append(UniqueFilter())
     if novel_against is not None:
         filters.append(NoveltyFilter(novel_against))
+    if neutral:
+        filters.append(NeutralFilter())
     if lipinski:
         filters.append(LipinskiFilter())
     if pains:
         filters.append(AlertFilter("pains"))
     if brenk:
         filters.append(AlertFilter("brenk"))
+    filters.extend(patterns)
     filters.extend(conditions)
     return filters
 
@@ -327,8 +371,10 @@ class ScreenSpec:
     drop structural-alert hits; ``novel_against``: drop molecules found in a reference (a list of
     SMILES or molecules, a file, or a data set name such as ``"qm9"``, read when the filters are
     built); ``unique``: keep the first of each canonical SMILES; ``properties``: extra properties to
-    compute for the molecules that pass (``"qed,logp"`` or a list). Conditions and property names
-    are checked when the spec is made: a bad one raises :class:`~molgan.errors.InputError`.
+    compute for the molecules that pass (``"qed,logp"`` or a list); ``neutral``: drop molecules with
+    a charged atom or a radical; ``smarts`` / ``exclude_smarts``: keep molecules that match every
+    pattern / none of them. Conditions, property names and patterns are checked when the spec is
+    made: a bad one raises :class:`~molgan.errors.InputError`.
     """
 
     where: tuple[Condition, ...] = ()
@@ -338,8 +384,17 @@ class ScreenSpec:
     novel_against: str | Path | Iterable[str | Mol] | None = field(default=None, compare=False)
     unique: bool = True
     properties: tuple[str, ...] = ()
+    neutral: bool = False
+    smarts: tuple[str, ...] = ()
+    exclude_smarts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("smarts", "exclude_smarts"):
+            patterns = getattr(self, name)
+            patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+            for pattern in patterns:
+                parse_smarts(pattern)
+            object.__setattr__(self, name, patterns)
         where = [self.where] if isinstance(self.where, (str, Condition)) else self.where
         conditions = tuple(parse_condition(c, allow_columns=True) if isinstance(c, str) else c for c in where)
         object.__setattr__(self, "where", conditions)
@@ -360,7 +415,8 @@ class ScreenSpec:
             reference = load_reference(reference)
         return build_filters(
             where=self.where, lipinski=self.lipinski, pains=self.pains, brenk=self.brenk,
-            novel_against=reference, unique=self.unique,
+            novel_against=reference, unique=self.unique, neutral=self.neutral, smarts=self.smarts,
+            exclude_smarts=self.exclude_smarts,
         )
 
 

@@ -51,9 +51,11 @@ def screen_file(
     smiles_column: str | None = None,
     force: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    keep_fragments: str = "all",
 ) -> ScreenFileResult:
     """Write the molecules of ``input`` that pass ``spec`` to ``output`` (``.smi``, ``.csv``, ``.sdf``,
     optionally ``.gz``, or ``"-"``), in input order, with the other columns of the input.
+    ``keep_fragments`` (``"all"``, ``"largest"``: strip salts, ``"skip"``) applies to each record as read.
 
     A missing ``input`` and a bad or existing ``output`` (without ``force``) raise
     :class:`~molgan.errors.InputError` before anything is read; an input without one usable molecule
@@ -70,7 +72,7 @@ def screen_file(
 
     filters = spec.filters()
     tally = ReadTally()
-    records = iter_molecules(input, smiles_column, tally=tally)
+    records = iter_molecules(input, smiles_column, keep_fragments=keep_fragments, tally=tally)
     chunks = _chunks(records, chunk_size)
     first = next(chunks, [])
     if not first:
