@@ -72,22 +72,28 @@ def train(
     smiles_column: str | None = None,
     progress: ProgressCallback | None = None,
     command: str | None = None,
+    force: bool = False,
     **overrides: Any,
 ) -> TrainResult:
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
 
-    With ``resume=True`` and an existing ``out/last`` checkpoint, its stored config is used (only
-    ``steps`` and ``time_limit_minutes`` may be changed) and training continues where it stopped.
+    With ``resume=True`` the ``out/last`` checkpoint's stored config is used (only ``steps``,
+    ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
+    training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
+    ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
+    ``force`` (which removes that run's outputs and starts over).
     """
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
     from molgan.training.loop import TrainingData
     from molgan.training.loop import train as _train
+    from molgan.training.run_dir import check_run_dir, clear_run
 
     out = Path(out)
     recover_interrupted_save(out / "last")
-    if resume and (out / "last" / "checkpoint.json").exists():
+    check_run_dir(out, resume=resume, force=force)
+    if resume:
         run = load_checkpoint(out / "last").config
-        allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "threads", "device")}
+        allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "checkpoint_minutes", "threads", "device")}
         run = run.with_overrides(**allowed)
     else:
         if isinstance(config, RunConfig):
@@ -108,6 +114,8 @@ def train(
             train_index = dataset.split("train")
             mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.rl.focus)
+    if force:
+        clear_run(out)
     return _train(
         run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,
@@ -164,7 +172,9 @@ def score_file(
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
-    Returns a :class:`molgan.scoring.score_file.ScoreFileResult` (``table``, ``n_read``, ``skipped``).
+    One row per input record (its columns kept; unreadable ones with empty scores and a ``reason``);
+    ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
+    (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
     """
     from molgan.scoring.score_file import score_file as _score_file
 
@@ -214,6 +224,9 @@ def screen(
     novel_against: str | Path | Iterable[str | Mol] | None = None,
     unique: bool = True,
     properties: str | Sequence[str] = (),
+    neutral: bool = False,
+    smarts: str | Sequence[str] = (),
+    exclude_smarts: str | Sequence[str] = (),
 ) -> ScreenResult:
     """Keep the molecules that pass every filter, in input order (as ``molgan screen``).
 
@@ -222,7 +235,8 @@ def screen(
     drop molecules found in a reference (a list of SMILES or molecules, a file, or a data set name
     such as ``"qm9"``, which stands for its training split: see
     :func:`molgan.evaluation.metrics.load_reference`); ``unique``: keep the first of each canonical SMILES; ``properties``: extra
-    properties to compute for the molecules that pass. Invalid SMILES and ``None`` are counted in
+    properties to compute for the molecules that pass; ``neutral``: drop charged species and radicals;
+    ``smarts`` / ``exclude_smarts``: keep molecules matching every pattern / none. Invalid SMILES and ``None`` are counted in
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
     """
@@ -231,7 +245,7 @@ def screen(
 
     spec = ScreenSpec(
         where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
-        unique=unique, properties=properties,
+        unique=unique, properties=properties, neutral=neutral, smarts=smarts, exclude_smarts=exclude_smarts,
     )
     smiles, mols = _smiles_and_mols(molecules)
     return _screen(smiles, spec, mols=mols)
@@ -271,7 +285,7 @@ def draw(
     """Draw up to ``max_mols`` molecules in a grid picture (``.png`` or ``.svg``); return its path.
 
     ``legends``: ``None``, ``"smiles"``, a property name such as ``"qed"``, or one caption per
-    molecule. Invalid SMILES are skipped. An existing picture is overwritten (as ``molgan draw``).
+    molecule. Invalid SMILES are skipped. An existing picture is overwritten (``molgan draw`` refuses one without ``--force``).
     For training curves and property histograms see :mod:`molgan.evaluation.draw`.
     """
     from molgan.evaluation.draw import draw_grid

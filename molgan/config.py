@@ -124,6 +124,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int | None = knob(None, ge=1)
+    checkpoint_minutes: float | None = knob(5.0, gt=0.0)  # also write last/ after this much wall time (None: by steps only)
     critic: CriticConfig = knob(factory=CriticConfig)
     rl: RLConfig = knob(factory=RLConfig)
     prior: PriorConfig = knob(factory=PriorConfig)

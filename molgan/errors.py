@@ -25,3 +25,9 @@ class ConfigError(MolganError):
 
 class TrainingDivergedError(MolganError):
     """A loss became NaN or infinite during training."""
+
+
+class TrainingInterrupted(MolganError):
+    """Training stopped on SIGINT / SIGTERM after saving a checkpoint to resume from."""
+
+    exit_code = 130

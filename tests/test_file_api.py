@@ -48,8 +48,8 @@ def test_screen_file_takes_a_spec_and_refuses_an_existing_output(tmp_path, sampl
     spec = ScreenSpec(where=("mw>50",), pains=True)
     assert molgan.screen_file(samples, out, spec).n_written == 2
     lines = out.read_text().splitlines()
-    assert lines[0].split() == ["smiles", "id", "mw"]  # the other columns of the input, then the condition's property
-    assert [line.split()[0] for line in lines[1:]] == ["c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]
+    assert lines[0].split() == ["c1ccccc1O", "e", "94.113"]  # the other columns of the input, then the condition's property
+    assert [line.split()[0] for line in lines] == ["c1ccccc1O", "CC(=O)Nc1ccc(O)cc1"]  # no header line
     with pytest.raises(InputError, match="exists"):
         molgan.screen_file(samples, out, spec)
     with pytest.raises(TypeError, match="not both"):
@@ -147,6 +147,6 @@ def test_score_file_writes_the_cli_bytes(tmp_path):
     assert result.exit_code == 0, result.output
     done = molgan.score_file(molecules, by_api, reward="druglike")
     assert by_api.read_bytes() == by_cli.read_bytes()
-    assert len(done.table) == 3 and done.n_read == 4 and sum(done.skipped.values()) == 1
+    assert len(done.table) == 4 and done.n_scored == 3 and done.n_read == 4 and sum(done.skipped.values()) == 1
     with pytest.raises(InputError, match="exists"):
         molgan.score_file(molecules, by_api, reward="druglike")

@@ -181,9 +181,18 @@ def test_read_generated_errors(tmp_path):
     (tmp_path / "a.csv").write_text("name\nx\n")
     with pytest.raises(InputError, match="no 'smiles' column"):
         metrics.read_generated(tmp_path / "a.csv")
-    (tmp_path / "a.sdf").write_text("")
+    (tmp_path / "a.mol2").write_text("")
     with pytest.raises(InputError, match="unknown format"):
-        metrics.read_generated(tmp_path / "a.sdf")
+        metrics.read_generated(tmp_path / "a.mol2")
+
+
+def test_read_generated_sdf_one_sample_per_record(tmp_path):
+    from rdkit import Chem
+
+    path = tmp_path / "a.sdf"
+    blocks = [Chem.MolToMolBlock(Chem.MolFromSmiles(s)) for s in ("CCO", "c1ccccc1")]
+    path.write_text("$$$$\n".join(blocks) + "$$$$\n")
+    assert metrics.read_generated(path) == ["CCO", "c1ccccc1"]
 
 
 def test_load_reference_file_keeps_valid_only(tmp_path):

@@ -42,10 +42,27 @@ def test_smi_round_trip(tmp_path, name):
     assert _text(path).splitlines() == ["CCO", "c1ccccc1"]
 
 
-def test_smi_with_properties_has_header(tmp_path):
+def test_smi_with_properties_has_no_header(tmp_path):
     path = tmp_path / "out.smi"
     write_molecules(path, ["CCO"], properties=["heavy_atoms"])
-    assert _text(path).splitlines() == ["smiles\theavy_atoms", "CCO\t3.0"]
+    assert _text(path).splitlines() == ["CCO\t3.0"]
+
+
+def test_floats_are_written_with_four_decimals(tmp_path):
+    path = tmp_path / "out.csv"
+    with open_writer(path, properties=["mw"], columns=["x"]) as writer:
+        writer.write("CCO", props={"x": -1e-9})
+    assert _text(path).splitlines() == ["smiles,x,mw", "CCO,0.0,46.069"]
+
+
+def test_sdf_title_is_the_id_column(tmp_path):
+    path = tmp_path / "out.sdf"
+    with open_writer(path, columns=["ID", "note"]) as writer:
+        writer.write("CCO", props={"ID": "CHEMBL545", "note": "x"})
+    with open_writer(tmp_path / "plain.sdf") as writer:
+        writer.write("CCO")
+    assert [m.GetProp("_Name") for m in Chem.SDMolSupplier(str(path))] == ["CHEMBL545"]
+    assert (tmp_path / "plain.sdf").read_text().startswith("\n")  # no ID column: the title line stays empty
 
 
 @pytest.mark.parametrize("name", ["out.sdf", "out.sdf.gz"])

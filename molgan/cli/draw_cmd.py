@@ -12,7 +12,7 @@ from molgan.errors import InputError, NothingUsableError
 
 DRAW_HELP = """Draw the first molecules of a file as a grid picture (PNG or SVG, by extension).
 
-Invalid SMILES are skipped; an existing picture is overwritten.
+Invalid SMILES are skipped; an existing picture is refused without --force. IN may be - (standard input).
 
 Examples:
 
@@ -26,7 +26,7 @@ Examples:
 
 def draw_command(
     input: Annotated[
-        Path, typer.Argument(metavar="IN", help="Molecules: .smi, .csv, .tsv or .sdf, optionally .gz.")
+        Path, typer.Argument(metavar="IN", help="Molecules: .smi, .csv, .tsv or .sdf, optionally .gz; - for standard input.")
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Picture to write: .png or .svg.")],
     legend: Annotated[
@@ -38,18 +38,20 @@ def draw_command(
     smiles_column: Annotated[
         Optional[str], typer.Option("--smiles-column", help="SMILES column of a CSV/TSV input (default: smiles).")
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the picture if it exists.")] = False,
 ) -> None:
     from molgan.evaluation.draw import GRID_FORMATS, draw_grid
     from molgan.chem.properties import PROPERTIES
+    from molgan.data.readers import ReadTally, is_stdin, iter_molecules
+    from molgan.data.writers import check_output_path
 
     if output.suffix.lower() not in GRID_FORMATS:
         raise InputError(f"cannot tell the picture format of {output.name!r}: use {', '.join(GRID_FORMATS)}")
     if legend is not None and legend != "smiles" and legend not in PROPERTIES:
         raise InputError(f"unknown legend {legend!r}; use smiles or one of: {', '.join(PROPERTIES)}")
-    if not input.exists():
+    if not is_stdin(input) and not input.exists():
         raise InputError(f"file not found: {input}")
-
-    from molgan.data.readers import ReadTally, iter_molecules
+    check_output_path(output, force=force)
 
     tally = ReadTally()
     # only the first molecules are read, so a large file costs no more than a small one

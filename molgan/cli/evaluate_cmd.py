@@ -41,7 +41,7 @@ _INTEGER_KEYS = {"n", "n_valid", "n_unique"}
 
 def evaluate(
     file: Path = typer.Argument(
-        ..., help="Generated SMILES: .csv/.tsv (a 'smiles' column) or .smi/.txt, optionally .gz."
+        ..., help="Generated SMILES: .csv/.tsv (a 'smiles' column), .smi/.txt or .sdf, optionally .gz; - for standard input."
     ),
     reference: str | None = typer.Option(
         None, "--reference", "-r", help="'qm9' (its training split) or a SMILES file: novelty and FCD."

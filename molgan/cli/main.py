@@ -30,8 +30,20 @@ app = typer.Typer(
 
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from molgan import __version__
+
+        typer.echo(f"molgan {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print molgan's version and exit."
+    ),
+) -> None:
     """Generate, evaluate, score and screen molecules with a graph GAN."""
 
 

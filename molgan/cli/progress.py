@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 @contextmanager
 def progress_bar(description: str, total: int | None, *, quiet: bool = False) -> Iterator:
-    """Yield ``update(completed, text="")``; a no-op when quiet or stderr is not a terminal."""
+    """Yield ``update(completed, text="", total=None)``; a no-op when quiet or stderr is not a terminal."""
     if quiet or not sys.stderr.isatty():
-        yield lambda completed, text="": None
+        yield lambda completed, text="", total=None: None
         return
     columns = [
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -23,7 +23,7 @@ def progress_bar(description: str, total: int | None, *, quiet: bool = False) ->
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(description, total=total, info="")
 
-        def update(completed: int, text: str = "") -> None:
-            bar.update(task, completed=completed, info=text)
+        def update(completed: int, text: str = "", total: int | None = None) -> None:
+            bar.update(task, completed=completed, info=text, **({"total": total} if total is not None else {}))
 
         yield update

@@ -26,7 +26,7 @@ Presets: {presets}. A reward file is TOML with one table per component, for exam
 
 Components: {components}. Transforms: {transforms}. Aggregations: {aggregations}.
 
-The CSV has one row per molecule that could be read: smiles, then <component>_raw and <component> (transformed onto 0..1) for each component, then total. Records that cannot be read are counted and skipped.
+The CSV has one row per input record, in input order, so it joins back to the input by row: smiles, the other columns of the input (an input column named like a score column becomes input_<name>), then <component>_raw and <component> (transformed onto 0..1) for each component, total, and reason (why a record could not be read; its scores are empty). -o - writes the CSV to standard output.
 
 The component sklearn_model loads a joblib/pickle file: such files run code when loaded, so use only model files you trust.
 """
@@ -34,10 +34,10 @@ The component sklearn_model loads a joblib/pickle file: such files run code when
 
 def score(
     file: Path = typer.Argument(
-        ..., help="Molecules: .smi/.txt, .csv/.tsv (a 'smiles' column) or .sdf, optionally .gz."
+        ..., help="Molecules: .smi/.txt, .csv/.tsv (a 'smiles' column; comma, tab or semicolon) or .sdf, optionally .gz; - for standard input."
     ),
     reward: str = typer.Option(..., "--reward", "-r", help="A preset (see below) or a .toml reward file."),
-    output: Path = typer.Option(..., "--output", "-o", help="CSV file to write."),
+    output: str = typer.Option(..., "--output", "-o", help="CSV file to write, or - for standard output."),
     smiles_column: str | None = typer.Option(
         None, "--smiles-column", help="Column holding the SMILES (default: 'smiles', any case)."
     ),
@@ -53,10 +53,14 @@ def score(
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
     done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force)
-    typer.echo(f"scored {len(done.table)} molecules from {file} with {loaded} -> {output}")
+    where_to = "standard output" if output == "-" else output
+    typer.echo(f"scored {done.n_scored} molecules from {file} with {loaded} -> {where_to}", err=True)
+    for old, new in done.renamed.items():
+        typer.echo(f"note: input column {old!r} is written as {new!r} (a score column has its name)", err=True)
     if done.skipped:
         details = ", ".join(f"{n} {reason}" for reason, n in sorted(done.skipped.items()))
-        typer.echo(f"skipped {done.n_read - len(done.table)} of {done.n_read} records ({details})")
+        unread = len(done.table) - done.n_scored
+        typer.echo(f"{unread} of {len(done.table)} records could not be read ({details}): kept with empty scores", err=True)
 
 
 def register(app: typer.Typer) -> None:

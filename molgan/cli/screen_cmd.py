@@ -9,9 +9,11 @@ import typer
 
 SCREEN_HELP = """Filter molecules by properties, rule of five, structural alerts, novelty and duplicates.
 
-Filters run in this order, and the table printed to stderr says how many molecules passed each one after the previous ones (cheap filters first): valid SMILES, unique (canonical SMILES; --no-dedupe keeps duplicates), novel (--novel-against), --lipinski (at most one violation), --pains, --brenk, then each --where condition.
+Filters run in this order, and the table printed to stderr says how many molecules passed each one after the previous ones (cheap filters first): valid SMILES, unique (canonical SMILES; --no-dedupe keeps duplicates), novel (--novel-against), --neutral, --lipinski (at most one violation), --pains, --brenk, each --smarts (must match), each --exclude-smarts (must not match), then each --where condition. --fragments largest keeps the largest fragment of each record (salts stripped) before any filter.
 
-OUT gets the columns smiles, the other columns of IN, the --properties and the properties of the --where conditions. It is written atomically; an existing OUT is refused without --force.
+A --where condition names a property (qed, logp, ...) or any numeric column of IN (total>0.4 on the output of molgan score); a cell that is empty or not a number never passes.
+
+OUT gets the columns smiles, the other columns of IN, the --properties and the properties of the --where conditions; a column of IN named like a computed property is written as input_<name> (and said so). It is written atomically; an existing OUT is refused without --force.
 
 Examples:
 
@@ -22,19 +24,23 @@ Examples:
   molgan screen samples.csv -o novel.smi --novel-against qm9
 
   molgan screen zinc.csv --smiles-column SMILES -o - --where "mw<=350"
+
+  molgan screen scored.csv -o best.csv --where "total>0.4"
 """
 
 
 def screen_command(
     input: Annotated[
-        Path, typer.Argument(metavar="IN", help="Molecules to screen: .smi, .csv, .tsv or .sdf, optionally .gz.")
+        Path, typer.Argument(metavar="IN", help="Molecules to screen: .smi, .csv, .tsv or .sdf, optionally .gz; - for standard input.")
     ],
     output: Annotated[
         str, typer.Option("--output", "-o", help="Where to write the molecules that pass: .smi, .csv, .sdf, .gz or -.")
     ],
     where: Annotated[
         Optional[list[str]],
-        typer.Option("--where", "-w", help="Condition such as 'qed>0.6' (< <= > >= == !=); repeatable."),
+        typer.Option(
+            "--where", "-w", help="Condition on a property or a numeric column of IN, e.g. 'qed>0.6' (< <= > >= == !=); repeatable."
+        ),
     ] = None,
     lipinski: Annotated[bool, typer.Option("--lipinski", help="Rule of five, at most one violation.")] = False,
     pains: Annotated[bool, typer.Option("--pains", help="Drop PAINS (A, B, C) alert hits.")] = False,
@@ -47,6 +53,16 @@ def screen_command(
         ),
     ] = None,
     no_dedupe: Annotated[bool, typer.Option("--no-dedupe", help="Keep duplicate molecules.")] = False,
+    neutral: Annotated[bool, typer.Option("--neutral", help="Drop molecules with a charged atom or a radical.")] = False,
+    smarts: Annotated[
+        Optional[list[str]], typer.Option("--smarts", help="Keep only molecules matching this SMARTS; repeatable (all must match).")
+    ] = None,
+    exclude_smarts: Annotated[
+        Optional[list[str]], typer.Option("--exclude-smarts", help="Drop molecules matching this SMARTS; repeatable.")
+    ] = None,
+    fragments: Annotated[
+        str, typer.Option("--fragments", help="all (as read), largest (keep the largest fragment: strips salts) or skip.")
+    ] = "all",
     properties: Annotated[
         str, typer.Option("--properties", "-p", help="Comma-separated properties to write, e.g. qed,logp,sa,mw.")
     ] = "",
@@ -58,15 +74,23 @@ def screen_command(
     from molgan.evaluation.screen import ScreenSpec, format_report
     from molgan.evaluation.screen_file import screen_file
 
+    from molgan.data.readers import FRAGMENT_POLICIES
+    from molgan.errors import InputError
+
+    if fragments not in FRAGMENT_POLICIES:
+        raise InputError(f"--fragments must be one of {', '.join(FRAGMENT_POLICIES)}, got {fragments!r}")
     spec = ScreenSpec(
         where=tuple(where or ()), lipinski=lipinski, pains=pains, brenk=brenk,
-        novel_against=novel_against, unique=not no_dedupe, properties=properties,
+        novel_against=novel_against, unique=not no_dedupe, properties=properties, neutral=neutral,
+        smarts=tuple(smarts or ()), exclude_smarts=tuple(exclude_smarts or ()),
     )
-    result = screen_file(input, output, spec, smiles_column=smiles_column, force=force)
+    result = screen_file(input, output, spec, smiles_column=smiles_column, force=force, keep_fragments=fragments)
     typer.echo(format_report(result.report), err=True)
     if result.skipped:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items()))
         typer.echo(f"skipped while reading: {reasons}", err=True)
+    for old, new in result.renamed.items():
+        typer.echo(f"note: input column {old!r} is written as {new!r} (a computed property has its name)", err=True)
     if result.n_dropped_values:
         note = f"note: {result.n_dropped_values} values of columns absent from the first records were not written"
         typer.echo(note, err=True)

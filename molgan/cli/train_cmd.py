@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     def train_command(
         out: Path = typer.Option(..., "--out", "-o", help="Output directory (checkpoints in out/last and out/best)."),
         data: Optional[str] = typer.Option(None, "--data", "-d", help="qm9, moses, moses-sample or a file."),
-        config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file with [model] and [train] (and [train.critic], [train.rl], [train.prior], [train.elite])."),
+        config: Optional[Path] = typer.Option(None, "--config", "-c", help=r"TOML file with \[model] and \[train] (and \[train.critic], \[train.rl], \[train.prior], \[train.elite])."),
         steps: Optional[int] = typer.Option(None, help="Generator steps."),
         minutes: Optional[float] = typer.Option(None, help="Stop after this many minutes of training."),
         batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
@@ -56,10 +56,14 @@ def register(app: typer.Typer) -> None:
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
+        checkpoint_minutes: Optional[float] = typer.Option(
+            None, help="Also write out/last after this many minutes of wall time (default 5)."
+        ),
         seed: Optional[int] = typer.Option(None, help="Random seed."),
         device: Optional[str] = typer.Option(None, help="auto, cpu or cuda."),
         threads: Optional[int] = typer.Option(None, help="CPU threads for torch."),
         resume: bool = typer.Option(False, "--resume", help="Continue from out/last."),
+        force: bool = typer.Option(False, "--force", help="Start over in an --out that holds a run (its outputs are removed)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
         from molgan.api import train
@@ -72,24 +76,30 @@ def register(app: typer.Typer) -> None:
             if adversarial_weight not in (None, 0):
                 raise InputError("--no-discriminator and --adversarial-weight contradict each other; give one")
             adversarial_weight = 0.0
+        if checkpoint_minutes is not None and checkpoint_minutes <= 0:
+            raise InputError("--checkpoint-minutes must be positive")
         overrides = dict(
             data=data, steps=steps, time_limit_minutes=minutes, batch_size=batch_size, lr_generator=lr,
             lr_critic=lr, adversarial_weight=adversarial_weight, n_critic=n_critic, loss=loss, regularizer=regularizer,
             regularizer_weight=regularizer_weight, regularizer_every=regularizer_every, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
-            noise_prior=noise_prior,
+            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
         )
         from molgan.cli.progress import progress_bar
+        from molgan.training.run_dir import resume_step
+
+        if resume and (start := resume_step(out)) is not None:
+            typer.echo(f"resuming {out} from step {start}", err=True)
 
         with progress_bar("training", None, quiet=quiet) as update:
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
                 text = " ".join(f"{k} {values[k]:.3g}" for k in shown if k in values)
-                update(step, text)
+                update(step, text, total)
 
             result = train(
-                out, config=config, resume=resume, init_from=init, max_atoms=max_atoms,
+                out, config=config, resume=resume, force=force, init_from=init, max_atoms=max_atoms,
                 smiles_column=smiles_column, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )

@@ -15,9 +15,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import sys
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -35,6 +37,10 @@ MAX_LINE_CHARS = 100_000
 
 SMILES_SUFFIXES = (".smi", ".smiles", ".txt")
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+#: Delimiters a table's header line is sniffed for (a ChEMBL export uses ";").
+SNIFFED_DELIMITERS = (",", "\t", ";")
+#: The path that stands for standard input.
+STDIN = "-"
 SDF_SUFFIXES = (".sdf", ".sd", ".mol")
 FRAGMENT_POLICIES = ("all", "skip", "largest")
 #: Keys of ``skipped`` that count events, not dropped records.
@@ -111,14 +117,44 @@ def iter_molecules(
     Pass a :class:`ReadTally` to learn how many records were read and why some were skipped.
     Never raises :class:`NothingUsableError` (an empty stream is simply empty).
     """
+    for record in iter_records(path, smiles_column, keep_fragments=keep_fragments, tally=tally):
+        if record.mol is not None:
+            yield record.smiles, record.mol, record.fields
+
+
+@dataclass
+class Record:
+    """One record of a file: its SMILES text, molecule (``None`` if unusable), other fields, and why not."""
+
+    smiles: str
+    mol: Mol | None
+    fields: dict[str, str]
+    reason: str = ""  # the skip reason of an unusable record, "" for a usable one
+
+
+def iter_records(
+    path: str | Path,
+    smiles_column: str | None = None,
+    *,
+    keep_fragments: str = "all",
+    tally: ReadTally | None = None,
+) -> Iterator[Record]:
+    """Yield every record of ``path`` as a :class:`Record`, unusable ones too (``mol=None`` and a reason).
+
+    Blank lines, comments and lines the text layer cannot deliver (too long, truncated, rejected by
+    the csv module) are not records: they are only counted in ``tally``. Row ``i`` of an output built
+    from these records joins back to record ``i`` of the input.
+    """
     if keep_fragments not in FRAGMENT_POLICIES:
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
     path = Path(path)
     tally = tally if tally is not None else ReadTally()
-    kind, suffix = _format_of(path)
+    kind, suffix = ("", "") if is_stdin(path) else _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
         raw = io.BufferedReader(guard)
+        if not kind:
+            kind, suffix = _sniff_kind(raw.peek(1 << 16)[: 1 << 16], smiles_column)
         if kind == "sdf":
             records = _sdf_records(raw, tally)
         else:
@@ -126,11 +162,47 @@ def iter_molecules(
             if kind == "smiles":
                 records = _smiles_records(lines, tally)
             else:
-                records = _table_records(lines, TABLE_DELIMITERS[suffix], smiles_column, path, tally)
-        for text, mol, fields in records:
-            mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
+                first = next(lines, None)
+                delimiter = sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
+                lines = chain([first], lines) if first is not None else lines
+                records = _table_records(lines, delimiter, smiles_column, path, tally)
+        for text, mol, reason, fields in records:
             if mol is not None:
-                yield text, mol, fields
+                kept = _apply_fragment_policy(text, mol, keep_fragments, tally)
+                reason = "" if kept is not None else "several_fragments"
+                if kept is not None and kept is not mol:
+                    text = Chem.MolToSmiles(kept)  # the largest fragment: its SMILES, not the salt's
+                mol = kept
+            yield Record(text, mol, fields, reason)
+
+
+def is_stdin(path: str | Path) -> bool:
+    """Whether ``path`` is ``-``, standard input."""
+    return str(path) == STDIN
+
+
+def sniff_delimiter(header: str, default: str = ",") -> str:
+    """The delimiter of a table from its header line: whichever of comma, tab and semicolon it holds
+    most often (outside quotes), else ``default``."""
+    unquoted = "".join(part for i, part in enumerate(header.split('"')) if i % 2 == 0)
+    counts = {d: unquoted.count(d) for d in SNIFFED_DELIMITERS}
+    best = max(SNIFFED_DELIMITERS, key=lambda d: (counts[d], d == default))
+    return best if counts[best] else default
+
+
+def _sniff_kind(head: bytes, smiles_column: str | None) -> tuple[str, str]:
+    """The format of standard input from its first bytes: SD records, a table with a SMILES column
+    in its header, or SMILES lines."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if "M  END" in text or "$$$$" in text:
+        return "sdf", ".sdf"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = sniff_delimiter(first, ",")
+    names = {cell.strip().strip('"').lower() for cell in first.split(delimiter)}
+    wanted = {smiles_column.lower()} if smiles_column else _HEADER_WORDS
+    if delimiter in first and names & wanted:
+        return "table", ".tsv" if delimiter == "\t" else ".csv"
+    return "smiles", ".smi"
 
 
 def _format_of(path: Path) -> tuple[str, str]:
@@ -156,6 +228,11 @@ class _open_binary:
         self.handle: BinaryIO | None = None
 
     def __enter__(self) -> BinaryIO:
+        if is_stdin(self.path):
+            stdin = io.BufferedReader(_Unclosed(sys.stdin.buffer))
+            if stdin.peek(2)[:2] == b"\x1f\x8b":
+                return gzip.GzipFile(fileobj=stdin, mode="rb")
+            return stdin
         if not self.path.exists():
             raise InputError(f"file not found: {self.path}")
         if self.path.is_dir():
@@ -179,6 +256,21 @@ class _open_binary:
             self.handle.close()
             if inner is not None:
                 inner.close()
+
+
+class _Unclosed(io.RawIOBase):
+    """Standard input as a raw stream that closing leaves open."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read1(len(buffer)) if hasattr(self.handle, "read1") else self.handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class _TruncationGuard(io.RawIOBase):
@@ -227,7 +319,7 @@ def _text_lines(raw: BinaryIO, guard: _TruncationGuard, tally: ReadTally) -> Ite
         text.detach()
 
 
-def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict]]:
+def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
     first = True
     for line in lines:
         parts = line.strip().split(None, 1)
@@ -242,14 +334,12 @@ def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[st
             if parts[0].lower() in _HEADER_WORDS:
                 continue
         fields = {"name": parts[1].strip()} if len(parts) > 1 else {}
-        mol = _parse_smiles(parts[0], tally)
-        if mol is not None:
-            yield parts[0], mol, fields
+        yield parts[0], *_parse_smiles(parts[0], tally), fields
 
 
 def _table_records(
     lines: Iterator[str], delimiter: str, smiles_column: str | None, path: Path, tally: ReadTally
-) -> Iterator[tuple[str, Mol | None, dict]]:
+) -> Iterator[tuple[str, Mol | None, str, dict]]:
     rows = _csv_rows(csv.reader(lines, delimiter=delimiter), tally)
     header = next(rows, None)
     while header is not None and not any(cell.strip() for cell in header):
@@ -265,13 +355,12 @@ def _table_records(
             tally.skip("empty_line")
             continue
         text = row[column].strip() if column < len(row) else ""
+        fields = {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
         if not text:
             tally.skip("missing_smiles")
+            yield text, None, "missing_smiles", fields
             continue
-        mol = _parse_smiles(text, tally)
-        if mol is not None:
-            fields = {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
-            yield text, mol, fields
+        yield text, *_parse_smiles(text, tally), fields
 
 
 def _csv_rows(reader, tally: ReadTally) -> Iterator[list[str]]:
@@ -299,7 +388,8 @@ def _find_column(header: list[str], wanted: str | None, path: Path) -> int:
     raise InputError(f"{path}: no column {wanted or 'smiles'!r}{hint}; columns are {shown}")
 
 
-def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict]]:
+def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
+    """``(smiles, mol, reason, fields)`` of each SD record (``reason`` empty when the record is usable)."""
     supplier = Chem.ForwardSDMolSupplier(raw, sanitize=True, removeHs=True)
     records = iter(supplier)
     try:
@@ -310,14 +400,16 @@ def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | N
                 return
             if mol is None:
                 tally.skip("unparsable_record")
+                yield "", None, "unparsable_record", {}
                 continue
             fields = {name: mol.GetProp(name) for name in mol.GetPropNames()}
             if mol.HasProp("_Name") and mol.GetProp("_Name"):
                 fields["name"] = mol.GetProp("_Name")
             if mol.GetNumAtoms() == 0:
                 tally.skip("empty_molecule")
+                yield "", None, "empty_molecule", fields
                 continue
-            yield Chem.MolToSmiles(mol), mol, fields
+            yield Chem.MolToSmiles(mol), mol, "", fields
     except RuntimeError:  # RDKit gives up on a stream it cannot parse any further
         tally.skipped["unparsable_record"] += 1
 
@@ -325,13 +417,15 @@ def _sdf_records(raw: BinaryIO, tally: ReadTally) -> Iterator[tuple[str, Mol | N
 _END = object()
 
 
-def _parse_smiles(text: str, tally: ReadTally) -> Mol | None:
+def _parse_smiles(text: str, tally: ReadTally) -> tuple[Mol | None, str]:
+    """``(mol, "")``, or ``(None, reason)`` counted in ``tally``."""
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(text)
     if mol is None or mol.GetNumAtoms() == 0:
-        tally.skip("unparsable_smiles" if mol is None else "empty_molecule")
-        return None
-    return mol
+        reason = "unparsable_smiles" if mol is None else "empty_molecule"
+        tally.skip(reason)
+        return None, reason
+    return mol, ""
 
 
 def _apply_fragment_policy(text: str, mol: Mol, policy: str, tally: ReadTally) -> Mol | None:

@@ -15,13 +15,17 @@ is removed and any existing output is left untouched. An existing output is refu
 
 Formats:
 
-- ``.smi``: one SMILES a line; with extra columns, a ``smiles<TAB>...`` header line and
-  tab-separated values. An invalid row is an empty SMILES field.
+- ``.smi``: one SMILES a line, extra columns as tab-separated values after it, no header line (a
+  SMILES file has none); ``-`` (standard output) has a ``smiles<TAB>...`` header line when there
+  are extra columns. An invalid row is an empty SMILES field.
 - ``.csv``: a ``smiles`` header column, then ``columns``, then ``properties``; an invalid row has an
   empty ``smiles`` cell, so rows stay in input order. Missing values and NaN are empty cells.
-- ``.sdf``: one record per row with the SMILES and every value as SD tags; no coordinates are
-  computed (the molblocks have zero coordinates). An invalid row is an empty (zero-atom) record,
+- ``.sdf``: one record per row with the SMILES and every value as SD tags, the ID/name column (see
+  :data:`TITLE_COLUMNS`), if there is one, as the title line; no coordinates are computed (the
+  molblocks have zero coordinates). An invalid row is an empty (zero-atom) record,
   so record ``i`` is still row ``i``.
+
+Floats are written rounded to :data:`DECIMALS` decimals (``117.104``, not ``117.10399999999998``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import gzip
 import io
 import math
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +55,12 @@ Mol = Chem.Mol
 FORMATS: tuple[str, ...] = (".smi", ".csv", ".sdf")
 
 STDOUT = "-"
+
+#: Decimals a float is written with (CSV cells, SD tags, tab-separated values).
+DECIMALS = 4
+
+#: Column names (any case) that name a record: the first one present is an SD record's title line.
+TITLE_COLUMNS = ("name", "id", "title", "_name")
 
 _CHUNK = 1024  # rows per batch of property computation in ``write_many``
 
@@ -114,15 +124,15 @@ def atomic_path(path: str | Path, *, force: bool = False) -> Iterator[Path]:
 # --------------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    """A cell: ``""`` for missing/NaN, shortest round-trip text for floats, ``str`` otherwise."""
+def cell_text(value: Any) -> str:
+    """A cell: ``""`` for missing/NaN, floats rounded to :data:`DECIMALS` decimals, ``str`` otherwise."""
     if value is None:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "1" if value else "0"
     if isinstance(value, (float, np.floating)):
         value = float(value)
-        return "" if math.isnan(value) else repr(value)
+        return "" if math.isnan(value) else repr(round(value, DECIMALS) + 0.0)  # + 0.0: no "-0.0"
     if isinstance(value, np.integer):
         return str(int(value))
     return str(value)
@@ -130,6 +140,15 @@ def _text(value: Any) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.splitlines())
+
+
+def input_column_name(name: str, taken: Collection[str]) -> str:
+    """``input_<name>`` (prefixed again while taken): what an input column becomes when a computed column
+    (a property, a score) has its name, so that no input value is overwritten silently."""
+    new = "input_" + name
+    while new in taken:
+        new = "input_" + new
+    return new
 
 
 def check_properties(names: Iterable[str]) -> list[str]:
@@ -157,7 +176,7 @@ class _SmiFormat:
             stream.write("\t".join(["smiles", *self.columns]) + "\n")
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
-        fields = [smiles] + [_one_line(_text(values.get(c))).replace("\t", " ") for c in self.columns]
+        fields = [smiles] + [_one_line(cell_text(values.get(c))).replace("\t", " ") for c in self.columns]
         self.stream.write("\t".join(fields) + "\n")
 
 
@@ -169,13 +188,15 @@ class _CsvFormat:
             self.writer.writerow(["smiles", *self.columns])
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
-        self.writer.writerow([smiles] + [_text(values.get(c)) for c in self.columns])
+        self.writer.writerow([smiles] + [cell_text(values.get(c)) for c in self.columns])
 
 
 class _SdfFormat:
     def __init__(self, stream: IO[str], columns: Sequence[str], header: bool = True) -> None:
         self.stream = stream
         self.columns = list(columns)
+        lowered = {c.lower(): c for c in reversed(self.columns)}
+        self.title = next((lowered[t] for t in TITLE_COLUMNS if t in lowered), None)
 
     def row(self, smiles: str, mol: Mol | None, values: Mapping[str, Any]) -> None:
         if mol is None:
@@ -184,10 +205,12 @@ class _SdfFormat:
             block = Chem.MolToMolBlock(mol) if mol is not None else Chem.MolToMolBlock(Chem.Mol())
         except Exception:  # e.g. a molecule RDKit cannot kekulize: keep the row, without atoms
             block = Chem.MolToMolBlock(Chem.Mol())
+        if self.title is not None:
+            block = _one_line(cell_text(values.get(self.title))) + block[block.index("\n"):]
         out = [block]
         tags = {"smiles": smiles, **{c: values.get(c) for c in self.columns}}
         for tag, value in tags.items():
-            text = _one_line(_text(value))
+            text = _one_line(cell_text(value))
             out.append(f">  <{tag}>\n{text}\n\n")
         out.append("$$$$\n")
         self.stream.write("".join(out))
@@ -257,7 +280,8 @@ class MoleculeWriter:
                     stream = stack.enter_context(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
                 else:
                     stream = stack.enter_context(open(tmp, "w", encoding="utf-8", newline=""))
-            self._formatter = _FORMAT_CLASSES[self.format](stream, self.columns, self.header)
+            header = self.header and (self.format != ".smi" or self.path == STDOUT)  # a .smi file has no header
+            self._formatter = _FORMAT_CLASSES[self.format](stream, self.columns, header)
         except BaseException:
             stack.__exit__(*sys.exc_info())
             raise

@@ -300,13 +300,19 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
     column (matched case-insensitively; or ``smiles_column``), and an empty cell is an invalid
     sample. ``.smi`` / ``.smiles`` / ``.txt`` take the first whitespace-separated field of each
     non-blank line (blank lines are not samples); a first line naming a ``smiles`` column is a
-    header. Each may be gzipped (``.csv.gz``). Raises :class:`~molgan.errors.InputError` for a
-    missing file, an unknown format or a missing column.
+    header. Each may be gzipped (``.csv.gz``). SD files and ``-`` (standard input, format sniffed)
+    are read by :func:`molgan.data.readers.iter_records`: one sample per record, an unreadable one
+    ``None``. Raises :class:`~molgan.errors.InputError` for a missing file, an unknown format or a
+    missing column.
     """
+    from molgan.data.readers import SDF_SUFFIXES, is_stdin, iter_records
+
     path = Path(path)
+    suffix = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    if is_stdin(path) or (suffix in SDF_SUFFIXES and path.is_file()):
+        return [record.smiles or None for record in iter_records(path, smiles_column)]
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    suffix = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     want = (smiles_column or "smiles").lower()
     try:
         with _open_text(path) as f:

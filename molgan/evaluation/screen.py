@@ -11,15 +11,18 @@ to the next filter, so the report's counts read "passed this filter after the pr
 The filters run in this order, roughly cheapest first (GAN samples hold many duplicates, and QED
 costs about a millisecond a molecule while an alert catalog costs a tenth of that):
 valid SMILES, unique (canonical SMILES with stereo), novel (canonical SMILES without stereo, against
-a reference set), Lipinski, PAINS, Brenk, then each ``where`` condition in the order given.
+a reference set), neutral (no charged atom or radical), Lipinski, PAINS, Brenk, each ``smarts``
+pattern (must match), each ``exclude_smarts`` pattern (must not), then each ``where`` condition in
+the order given (a property, or a numeric column of the input file).
 A molecule whose property cannot be computed (NaN) fails every condition on it.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.chem.alerts import CATALOGS, alert_catalog
-from molgan.chem.mol import to_mol
+from molgan.chem.mol import quiet_rdkit, to_mol
 from molgan.errors import InputError
 from molgan.chem.properties import PROPERTIES
 
@@ -57,11 +60,13 @@ _CONDITION = re.compile(
 
 @dataclass(frozen=True)
 class Condition:
-    """A comparison of a named property (from :data:`molgan.chem.properties.PROPERTIES`) with a number."""
+    """A comparison of a named property (from :data:`molgan.chem.properties.PROPERTIES`) with a number;
+    with ``column=True``, of a numeric column of the input file instead."""
 
     prop: str
     op: str
     value: float
+    column: bool = False
 
     @property
     def name(self) -> str:
@@ -74,10 +79,11 @@ class Condition:
             return np.asarray(OPERATORS[self.op](values, self.value), dtype=bool) & ~np.isnan(values)
 
 
-def parse_condition(text: str) -> Condition:
+def parse_condition(text: str, *, allow_columns: bool = False) -> Condition:
     """Parse ``"qed>0.6"`` (spaces allowed) into a :class:`Condition`.
 
-    Operators: ``< <= > >= == !=``. A malformed expression or an unknown property raises
+    Operators: ``< <= > >= == !=``. A malformed expression or (unless ``allow_columns``: then it is
+    a condition on an input column, checked when the input is read) an unknown property raises
     :class:`~molgan.errors.InputError` with a one-line message.
     """
     match = _CONDITION.match(text or "")
@@ -87,11 +93,25 @@ def parse_condition(text: str) -> Condition:
             f"cannot parse condition {shown!r}: expected PROPERTY OPERATOR NUMBER such as "
             f"'qed>0.6' (operators: < <= > >= == !=)"
         )
-    prop, op, number = match.groups()
-    prop = prop.lower()
-    if prop not in PROPERTIES:
-        raise InputError(f"unknown property {prop!r} in condition {text.strip()!r}; known: {', '.join(PROPERTIES)}")
-    return Condition(prop, op, float(number))
+    name, op, number = match.groups()
+    if name.lower() in PROPERTIES:
+        return Condition(name.lower(), op, float(number))
+    if allow_columns:
+        return Condition(name, op, float(number), column=True)
+    raise InputError(f"unknown property {name.lower()!r} in condition {text.strip()!r}; known: {', '.join(PROPERTIES)}")
+
+
+def check_column_conditions(conditions: Iterable[Condition], columns: Collection[str] | None, source: str = "") -> None:
+    """Refuse (one line) a condition on a column that ``columns`` (the input's; ``None``: no input file) lacks."""
+    for condition in conditions:
+        if condition.column and (columns is None or condition.prop not in columns):
+            where = f"; columns of {source}: {', '.join(columns) or '(none)'}" if columns is not None else (
+                " (conditions on other names need a file with such a column)"
+            )
+            raise InputError(
+                f"{condition.prop!r} in condition {condition.name!r} is neither a property "
+                f"({', '.join(PROPERTIES)}) nor an input column{where}"
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,8 +122,9 @@ def parse_condition(text: str) -> Condition:
 class Batch:
     """Molecules (``None`` allowed) with properties and canonical SMILES cached on first use."""
 
-    def __init__(self, mols: Sequence[Mol | None]) -> None:
+    def __init__(self, mols: Sequence[Mol | None], columns: dict[str, np.ndarray] | None = None) -> None:
         self.mols = list(mols)
+        self.columns = dict(columns or {})  # numeric input columns by name, one value per molecule
         self._props: dict[str, np.ndarray] = {}
         self._keys: dict[bool, list[str | None]] = {}
 
@@ -129,7 +150,7 @@ class Batch:
     def subset(self, mask: np.ndarray) -> Batch:
         """The molecules where ``mask`` is true, keeping what was already computed."""
         keep = np.flatnonzero(mask)
-        out = Batch([self.mols[i] for i in keep])
+        out = Batch([self.mols[i] for i in keep], {k: v[keep] for k, v in self.columns.items()})
         out._props = {k: v[keep] for k, v in self._props.items()}
         out._keys = {k: [v[i] for i in keep] for k, v in self._keys.items()}
         return out
@@ -172,7 +193,8 @@ class PropertyFilter(Filter):
         self.name = self.condition.name
 
     def mask(self, batch: Batch) -> np.ndarray:
-        return self.condition.test(batch.prop(self.condition.prop))
+        name = self.condition.prop
+        return self.condition.test(batch.columns[name] if self.condition.column else batch.prop(name))
 
 
 class LipinskiFilter(Filter):
@@ -222,6 +244,41 @@ class AlertFilter(Filter):
 
     def mask(self, batch: Batch) -> np.ndarray:
         return np.array([m is not None and not self.catalog.HasMatch(m) for m in batch.mols], dtype=bool)
+
+
+class NeutralFilter(Filter):
+    """Keeps molecules without charged atoms or radicals (``--neutral``)."""
+
+    name = "neutral"
+
+    def mask(self, batch: Batch) -> np.ndarray:
+        return np.array(
+            [all(a.GetFormalCharge() == 0 and a.GetNumRadicalElectrons() == 0 for a in m.GetAtoms()) for m in batch.mols],
+            dtype=bool,
+        )
+
+
+class SmartsFilter(Filter):
+    """Keeps molecules that match a SMARTS pattern (``--smarts``), or with ``exclude`` that do not
+    (``--exclude-smarts``). A pattern RDKit cannot parse raises :class:`~molgan.errors.InputError`."""
+
+    def __init__(self, pattern: str, *, exclude: bool = False) -> None:
+        self.pattern, self.exclude = pattern, exclude
+        self.query = parse_smarts(pattern)
+        self.name = f"{'not ' if exclude else ''}{pattern}"
+
+    def mask(self, batch: Batch) -> np.ndarray:
+        hits = np.array([m.HasSubstructMatch(self.query) for m in batch.mols], dtype=bool)
+        return ~hits if self.exclude else hits
+
+
+def parse_smarts(pattern: str) -> Mol:
+    """The query molecule of a SMARTS pattern; one-line :class:`~molgan.errors.InputError` if it is bad."""
+    with quiet_rdkit():
+        query = Chem.MolFromSmarts(pattern) if pattern and pattern.strip() else None
+    if query is None:
+        raise InputError(f"cannot parse SMARTS {pattern!r}")
+    return query
 
 
 class NoveltyFilter(Filter):
@@ -278,21 +335,28 @@ def build_filters(
     brenk: bool = False,
     novel_against: Iterable[str | Mol] | None = None,
     unique: bool = True,
+    neutral: bool = False,
+    smarts: Iterable[str] = (),
+    exclude_smarts: Iterable[str] = (),
 ) -> list[Filter]:
     """The filters of a screen, in the order they run (see the module docstring)."""
-    # conditions first, so that a typo fails before a large novelty reference is read
+    # conditions and patterns first, so that a typo fails before a large novelty reference is read
     conditions = [PropertyFilter(c) for c in where]
+    patterns = [SmartsFilter(p) for p in smarts] + [SmartsFilter(p, exclude=True) for p in exclude_smarts]
     filters: list[Filter] = []
     if unique:
         filters.append(UniqueFilter())
     if novel_against is not None:
         filters.append(NoveltyFilter(novel_against))
+    if neutral:
+        filters.append(NeutralFilter())
     if lipinski:
         filters.append(LipinskiFilter())
     if pains:
         filters.append(AlertFilter("pains"))
     if brenk:
         filters.append(AlertFilter("brenk"))
+    filters.extend(patterns)
     filters.extend(conditions)
     return filters
 
@@ -307,8 +371,10 @@ class ScreenSpec:
     drop structural-alert hits; ``novel_against``: drop molecules found in a reference (a list of
     SMILES or molecules, a file, or a data set name such as ``"qm9"``, read when the filters are
     built); ``unique``: keep the first of each canonical SMILES; ``properties``: extra properties to
-    compute for the molecules that pass (``"qed,logp"`` or a list). Conditions and property names
-    are checked when the spec is made: a bad one raises :class:`~molgan.errors.InputError`.
+    compute for the molecules that pass (``"qed,logp"`` or a list); ``neutral``: drop molecules with
+    a charged atom or a radical; ``smarts`` / ``exclude_smarts``: keep molecules that match every
+    pattern / none of them. Conditions, property names and patterns are checked when the spec is
+    made: a bad one raises :class:`~molgan.errors.InputError`.
     """
 
     where: tuple[Condition, ...] = ()
@@ -318,10 +384,19 @@ class ScreenSpec:
     novel_against: str | Path | Iterable[str | Mol] | None = field(default=None, compare=False)
     unique: bool = True
     properties: tuple[str, ...] = ()
+    neutral: bool = False
+    smarts: tuple[str, ...] = ()
+    exclude_smarts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("smarts", "exclude_smarts"):
+            patterns = getattr(self, name)
+            patterns = (patterns,) if isinstance(patterns, str) else tuple(patterns)
+            for pattern in patterns:
+                parse_smarts(pattern)
+            object.__setattr__(self, name, patterns)
         where = [self.where] if isinstance(self.where, (str, Condition)) else self.where
-        conditions = tuple(parse_condition(c) if isinstance(c, str) else c for c in where)
+        conditions = tuple(parse_condition(c, allow_columns=True) if isinstance(c, str) else c for c in where)
         object.__setattr__(self, "where", conditions)
         names = self.properties.split(",") if isinstance(self.properties, str) else self.properties
         object.__setattr__(self, "properties", tuple(_check_properties(names)))
@@ -329,7 +404,7 @@ class ScreenSpec:
     @property
     def columns(self) -> list[str]:
         """Properties written beside the passing molecules: ``properties``, then those of ``where``."""
-        return list(dict.fromkeys([*self.properties, *(c.prop for c in self.where)]))
+        return list(dict.fromkeys([*self.properties, *(c.prop for c in self.where if not c.column)]))
 
     def filters(self) -> list[Filter]:
         """The filters of this screen, in the order they run; reads the novelty reference if any."""
@@ -340,7 +415,8 @@ class ScreenSpec:
             reference = load_reference(reference)
         return build_filters(
             where=self.where, lipinski=self.lipinski, pains=self.pains, brenk=self.brenk,
-            novel_against=reference, unique=self.unique,
+            novel_against=reference, unique=self.unique, neutral=self.neutral, smarts=self.smarts,
+            exclude_smarts=self.exclude_smarts,
         )
 
 
@@ -387,7 +463,14 @@ class Screener:
     :func:`build_filters`; a screener is used for one input (its de-duplication remembers it).
     """
 
-    def __init__(self, filters: Sequence[Filter], properties: Sequence[str] = ()) -> None:
+    def __init__(
+        self, filters: Sequence[Filter], properties: Sequence[str] = (), columns: Collection[str] | None = None,
+        source: str = "",
+    ) -> None:
+        """``columns``: the input's columns that conditions may name (``None``: no input file)."""
+        conditions = [f.condition for f in filters if isinstance(f, PropertyFilter)]
+        check_column_conditions(conditions, columns, source)
+        self.column_names = [c.prop for c in conditions if c.column]
         props = list(dict.fromkeys(p.strip() for p in properties if p.strip()))
         unknown = [p for p in props if p not in PROPERTIES]
         if unknown:
@@ -405,8 +488,14 @@ class Screener:
         rows += [(f.name, i, p) for f, i, p in zip(self.filters, self.n_in, self.n_passed)]
         return rows
 
-    def run(self, smiles: Sequence[str | None], mols: Sequence[Mol | None] | None = None) -> ScreenResult:
-        """Screen the next chunk; ``indices`` of the result count from the start of the stream."""
+    def run(
+        self, smiles: Sequence[str | None], mols: Sequence[Mol | None] | None = None,
+        fields: Sequence[Mapping[str, str]] | None = None,
+    ) -> ScreenResult:
+        """Screen the next chunk; ``indices`` of the result count from the start of the stream.
+
+        ``fields`` (one mapping per SMILES) holds the input columns that conditions name.
+        """
         offset = self.n_read
         if mols is None:
             mols = [to_mol(s) for s in smiles]
@@ -415,7 +504,9 @@ class Screener:
         self.n_read += len(smiles)
         index = np.array([i for i, m in enumerate(mols) if m is not None], dtype=np.int64)
         self.n_valid += len(index)
-        batch = Batch([mols[i] for i in index])
+        columns = {name: np.array([_number(fields[i].get(name)) for i in index], dtype=np.float64)
+                   for name in self.column_names} if fields is not None else {}
+        batch = Batch([mols[i] for i in index], columns)
         for k, filt in enumerate(self.filters):
             mask = np.asarray(filt.mask(batch), dtype=bool)
             self.n_in[k] += len(batch)
@@ -433,6 +524,14 @@ class Screener:
             n_read=self.n_read,
             n_invalid=self.n_read - self.n_valid,
         )
+
+
+def _number(text: str | None) -> float:
+    """A cell as a number; NaN (never passes a condition) when it is empty or not a number."""
+    try:
+        return float(text) if text is not None else math.nan
+    except ValueError:
+        return math.nan
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

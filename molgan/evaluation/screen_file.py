@@ -26,13 +26,15 @@ CHUNK_SIZE = 5_000
 class ScreenFileResult:
     """What :func:`screen_file` did: the report (first row ``("valid", records, valid)``), the
     molecules written, records skipped while reading (by reason) and how many values of columns
-    absent from the first records could not be written."""
+    absent from the first records could not be written; input columns renamed because a computed
+    property has their name (old -> ``input_<old>``)."""
 
     output: str
     report: list[ReportRow]
     n_written: int
     skipped: dict[str, int] = field(default_factory=dict)
     n_dropped_values: int = 0
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -49,39 +51,48 @@ def screen_file(
     smiles_column: str | None = None,
     force: bool = False,
     chunk_size: int = CHUNK_SIZE,
+    keep_fragments: str = "all",
 ) -> ScreenFileResult:
     """Write the molecules of ``input`` that pass ``spec`` to ``output`` (``.smi``, ``.csv``, ``.sdf``,
     optionally ``.gz``, or ``"-"``), in input order, with the other columns of the input.
+    ``keep_fragments`` (``"all"``, ``"largest"``: strip salts, ``"skip"``) applies to each record as read.
 
     A missing ``input`` and a bad or existing ``output`` (without ``force``) raise
     :class:`~molgan.errors.InputError` before anything is read; an input without one usable molecule
     raises :class:`~molgan.errors.NothingUsableError` and writes nothing.
     """
-    from molgan.data.readers import ReadTally, iter_molecules
-    from molgan.data.writers import open_writer
+    from molgan.data.readers import ReadTally, is_stdin, iter_molecules
+    from molgan.data.writers import input_column_name, open_writer
 
     input, out_props = Path(input), spec.columns
     output = str(output)
-    if not input.exists():
+    if not is_stdin(input) and not input.exists():
         raise InputError(f"file not found: {input}")
     open_writer(output, properties=out_props, force=force)  # refuses a bad or existing OUT early
 
-    screener = Screener(spec.filters(), out_props)
+    filters = spec.filters()
     tally = ReadTally()
-    records = iter_molecules(input, smiles_column, tally=tally)
+    records = iter_molecules(input, smiles_column, keep_fragments=keep_fragments, tally=tally)
     chunks = _chunks(records, chunk_size)
     first = next(chunks, [])
     if not first:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
         raise NothingUsableError(f"no usable molecule in {input} ({tally.n_read} records read; {reasons})")
-    columns = list(dict.fromkeys(key for _, _, fields in first for key in fields))
+    given = list(dict.fromkeys(key for _, _, fields in first for key in fields))
+    renamed = {c: input_column_name(c, set(out_props) | set(given) | {"smiles"}) for c in given if c in out_props}
+    columns = [renamed.get(c, c) for c in given]
+    screener = Screener(filters, out_props, columns=columns, source=str(input))
     n_dropped_values = 0
     with open_writer(output, properties=out_props, force=force, columns=columns) as writer:
         chunks = chain([first], chunks)
         del first  # so that a processed chunk is freed: memory stays bounded by about two chunks
         for chunk in chunks:
             start = screener.n_read  # result.indices count from the start of the input
-            result = screener.run([text for text, _, _ in chunk], [mol for _, mol, _ in chunk])
+            if renamed:
+                chunk = [(text, mol, {renamed.get(k, k): v for k, v in fields.items()}) for text, mol, fields in chunk]
+            result = screener.run(
+                [text for text, _, _ in chunk], [mol for _, mol, _ in chunk], [fields for _, _, fields in chunk]
+            )
             for k, index in enumerate(result.indices):
                 fields = chunk[index - start][2]
                 values = {key: value for key, value in fields.items() if key in writer.columns}
@@ -94,4 +105,5 @@ def screen_file(
     skipped = {k: v for k, v in tally.skipped.items() if v}
     n_records = tally.n_read - skipped.get("empty_line", 0)  # blank lines are not records
     report[0] = ("valid", n_records, report[0][2])
-    return ScreenFileResult(output, report, writer.n_written, skipped, n_dropped_values)
+    return ScreenFileResult(output, report, writer.n_written, skipped, n_dropped_values, renamed)
+

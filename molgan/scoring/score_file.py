@@ -1,25 +1,39 @@
-"""Score a file of molecules into a CSV: ``molgan score IN -r REWARD -o OUT`` as a function."""
+"""Score a file of molecules into a CSV: ``molgan score IN -r REWARD -o OUT`` as a function.
+
+The output joins back to the input by row: one row per input record (blank lines and comments are
+not records), the input's columns kept, and records that could not be read given empty scores and
+their ``reason``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from molgan.errors import InputError
+import numpy as np
+
+from molgan.errors import InputError, NothingUsableError
 from molgan.jobs import resolve_jobs
 from molgan.scoring.output import write_scores_csv
 from molgan.scoring.reward import Reward, ScoreTable
 
-
 @dataclass
 class ScoreFileResult:
-    """What :func:`score_file` wrote: the scores, the reward, records read and skipped (by reason)."""
+    """What :func:`score_file` wrote: the scores (one row per input record, NaN where it could not be
+    read), the reward, records read and skipped (by reason), and input columns renamed to make way
+    for score columns (old name -> new name)."""
 
-    output: Path
+    output: Path | str
     table: ScoreTable
     reward: Reward
     n_read: int
     skipped: dict[str, int] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_scored(self) -> int:
+        """Rows with a score (the records that could be read)."""
+        return int(np.count_nonzero(~np.isnan(self.table.total)))
 
 
 def score_file(
@@ -31,21 +45,53 @@ def score_file(
     jobs: int = 1,
     force: bool = False,
 ) -> ScoreFileResult:
-    """Write ``smiles``, per-component raw and transformed scores and ``total`` of each molecule of
-    ``input`` that can be read to the CSV ``output``.
+    """Write ``smiles``, the other columns of ``input``, per-component raw and transformed scores,
+    ``total`` and ``reason`` of each record of ``input`` to the CSV ``output`` (``"-"``: standard output).
 
     ``reward`` is a preset name, a TOML file or a :class:`~molgan.scoring.reward.Reward`; ``jobs``
-    processes score (0 or -1: all cores). An existing ``output`` is refused unless ``force``.
+    processes score (0 or -1: all cores). An existing ``output`` is refused unless ``force``; an input
+    column named like a score column is written as ``input_<name>``.
     """
-    from molgan.data.readers import read_molecules
+    from molgan.data.readers import ReadTally, is_stdin, iter_records
+    from molgan.data.writers import STDOUT, check_output_path, input_column_name
     from molgan.scoring import load_reward
 
-    jobs, output = resolve_jobs(jobs), Path(output)
-    if output.exists() and not force:
-        raise InputError(f"{output} exists; use --force to overwrite it")
+    jobs = resolve_jobs(jobs)
+    if str(output) != STDOUT:
+        check_output_path(output, force=force)
+    if not is_stdin(input) and not Path(input).exists():
+        raise InputError(f"file not found: {input}")
     loaded = reward if isinstance(reward, Reward) else load_reward(reward)
-    result = read_molecules(input, smiles_column=smiles_column)
-    table = loaded.score(result.mols, n_jobs=jobs)
-    write_scores_csv(output, result.smiles, table, force=force)
-    skipped = {reason: n for reason, n in result.skipped.items() if n}
-    return ScoreFileResult(output, table, loaded, result.n_read, skipped)
+    tally = ReadTally()
+    records = list(iter_records(input, smiles_column, tally=tally))
+    valid = [i for i, r in enumerate(records) if r.mol is not None]
+    if not valid:
+        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
+        raise NothingUsableError(f"no usable molecule in {input} ({tally.n_read} records read; {reasons})")
+    scored = loaded.score([records[i].mol for i in valid], n_jobs=jobs)
+    table = _spread(scored, valid, len(records))
+    taken = set(table.columns) | {"smiles", "reason"}
+    given = list(dict.fromkeys(key for r in records for key in r.fields if key != "smiles"))  # SD files repeat it
+    renamed = {c: input_column_name(c, taken | set(given)) for c in given if c in taken}
+    fields = [{renamed.get(k, k): v for k, v in r.fields.items()} for r in records]
+    write_scores_csv(
+        output, [r.smiles for r in records], table, force=force, fields=fields,
+        columns=[renamed.get(c, c) for c in given], reasons=[r.reason for r in records],
+    )
+    skipped = {reason: n for reason, n in tally.skipped.items() if n}
+    return ScoreFileResult(output if str(output) == STDOUT else Path(output), table, loaded, tally.n_read, skipped, renamed)
+
+
+def _spread(table: ScoreTable, rows: list[int], n: int) -> ScoreTable:
+    """``table`` (one row per molecule in ``rows``) as ``n`` rows, NaN in the others."""
+
+    def full(values: np.ndarray) -> np.ndarray:
+        out = np.full(n, np.nan)
+        out[rows] = values
+        return out
+
+    return ScoreTable(
+        table.labels, {k: full(v) for k, v in table.raw.items()},
+        {k: full(v) for k, v in table.transformed.items()}, full(table.total),
+    )
+

@@ -14,6 +14,7 @@ order, the noise and every optimizer moment are restored from ``last/``.
 from __future__ import annotations
 
 import math
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import torch
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
 from molgan.data.csv_log import append_row, truncate_rows
-from molgan.errors import CheckpointError, InputError, TrainingDivergedError
+from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
 from molgan.latent.pool import ElitePool
 from molgan.training.losses import max_valences
 from molgan.nn.device import resolve_device
@@ -124,6 +125,7 @@ class Schedule:
     prior_every: int
     regularize_every: int = 1
     time_limit_seconds: float | None = None
+    checkpoint_seconds: float | None = None  # also checkpoint after this much wall time since the last save
 
     @classmethod
     def from_config(cls, cfg, *, reward: bool, pool: bool, encoder: bool) -> Schedule:
@@ -142,6 +144,7 @@ class Schedule:
             prior_every=cfg.prior.every,
             regularize_every=cfg.critic.regularizer_every,
             time_limit_seconds=None if cfg.time_limit_minutes is None else cfg.time_limit_minutes * 60,
+            checkpoint_seconds=None if cfg.checkpoint_minutes is None else cfg.checkpoint_minutes * 60,
         )
 
     def critic_on(self, step: int) -> bool:
@@ -175,8 +178,10 @@ class Schedule:
         """After ``done`` steps: every ``eval_every`` steps and at the end."""
         return done % self.eval_every == 0 or done == self.steps
 
-    def checkpoint_due(self, done: int) -> bool:
-        return done % self.checkpoint_every == 0 or done == self.steps
+    def checkpoint_due(self, done: int, since_save: float = 0.0) -> bool:
+        """After ``done`` steps, ``since_save`` seconds after the last save: by steps, at the end, or by time."""
+        by_time = self.checkpoint_seconds is not None and since_save >= self.checkpoint_seconds
+        return done % self.checkpoint_every == 0 or done == self.steps or by_time
 
     def out_of_time(self, seconds: float) -> bool:
         return self.time_limit_seconds is not None and seconds > self.time_limit_seconds
@@ -228,8 +233,11 @@ def train(
 
     ``reward`` (a callable ``list[Mol | None] -> array of [0, 1] scores``, e.g. a
     :class:`molgan.scoring.Reward`) switches on the reward network and the RL term.
-    ``init_from`` starts from the weights of another checkpoint (fine-tuning).
+    ``init_from`` starts from the weights of another checkpoint (fine-tuning). A SIGINT / SIGTERM
+    saves ``last/`` after the current step and raises :class:`~molgan.errors.TrainingInterrupted`.
     """
+    from molgan.training.interrupt import deferred_stop
+
     cfg = config.train
     out_dir = Path(out_dir)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
@@ -242,38 +250,48 @@ def train(
     valence_limits = max_valences(data.vocab).to(device)
     save = lambda path, training_state: _save(state, path, config, data.vocab, command, training_state)  # noqa: E731
     started = time.monotonic() - state.seconds
-    stopped: str | None = None
-    while state.step < cfg.steps:
-        step = state.step
-        if schedule.pool_update_due(step):
-            _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite.samples))
-            batches.use(_pool_data(state.pool, data))
-        if schedule.prior_refit_due(step):
-            state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
-        lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
-        _set_lr(state.optimizers, cfg, lr_scale)
-        values: dict[str, float] = {}
-        adversarial = schedule.critic_on(step)
-        for k in range(schedule.critic_steps if adversarial else 0):
-            values.update(_critic_step(state, batches, cfg, regularize=schedule.regularize_due(step, k)))
-        if schedule.rl_on(step):
-            values.update(_reward_net_step(state, reward, batches))
-        values.update(
-            _generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step), adversarial=adversarial)
-        )
-        _check_finite(values, step + 1, out_dir)
-        state.step += 1
-        state.seconds = time.monotonic() - started
-        if schedule.eval_due(state.step):
-            values = _evaluate_and_keep_best(state, data, cfg, values, lr_scale, reward, out_dir, save)
-        if progress is not None:
-            progress(state.step, cfg.steps, values)
-        if schedule.checkpoint_due(state.step):
-            save(out_dir / "last", True)
-        if schedule.out_of_time(state.seconds):
-            stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
-            save(out_dir / "last", True)
-            break
+    with deferred_stop() as stop:
+        saved_at = time.monotonic()
+        stopped: str | None = None
+        while state.step < cfg.steps:
+            step = state.step
+            if schedule.pool_update_due(step):
+                _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite.samples))
+                batches.use(_pool_data(state.pool, data))
+            if schedule.prior_refit_due(step):
+                state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
+            lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
+            _set_lr(state.optimizers, cfg, lr_scale)
+            values: dict[str, float] = {}
+            adversarial = schedule.critic_on(step)
+            for k in range(schedule.critic_steps if adversarial else 0):
+                values.update(_critic_step(state, batches, cfg, regularize=schedule.regularize_due(step, k)))
+            if schedule.rl_on(step):
+                values.update(_reward_net_step(state, reward, batches))
+            values.update(
+                _generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step), adversarial=adversarial)
+            )
+            _check_finite(values, step + 1, out_dir)
+            state.step += 1
+            state.seconds = time.monotonic() - started
+            if schedule.eval_due(state.step):
+                values = _evaluate_and_keep_best(state, data, cfg, values, lr_scale, reward, out_dir, save)
+            if progress is not None:
+                progress(state.step, cfg.steps, values)
+            if schedule.checkpoint_due(state.step, time.monotonic() - saved_at):
+                save(out_dir / "last", True)
+                saved_at = time.monotonic()
+            if stop:
+                save(out_dir / "last", True)
+                _plot(out_dir)
+                raise TrainingInterrupted(
+                    f"interrupted ({stop.name}) at step {state.step}; saved {out_dir / 'last'}; "
+                    f"continue with: molgan train --out {shlex.quote(str(out_dir))} --resume"
+                )
+            if schedule.out_of_time(state.seconds):
+                stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
+                save(out_dir / "last", True)
+                break
     if not (out_dir / "best").exists():
         save(out_dir / "best", False)
     _plot(out_dir)
@@ -301,7 +319,9 @@ def _start(
     modules.to(device)
     state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
     recover_interrupted_save(out_dir / "last")
-    if resume and (out_dir / "last").exists():
+    if resume and not (out_dir / "last").exists():
+        raise InputError(f"nothing to resume in {out_dir}: it has no last/ checkpoint; drop --resume to start a new run")
+    if resume:
         _restore(state, out_dir / "last", config)
         truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", state.step)
     elif init_from is not None:
