@@ -115,7 +115,7 @@ def _encode_one(
     orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
     if orders.max(initial=0) > 3 or np.any((orders > 0) & (orders != np.round(orders))):
         return UNSUPPORTED_BOND
-    adj_row[np.ix_(slots, slots)] = orders.astype(np.uint8)
+    adj_row[slots[:, None], slots[None, :]] = orders  # the uint8 row casts the bond orders
     return None
 
 

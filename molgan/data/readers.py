@@ -113,24 +113,45 @@ def iter_molecules(
     """
     if keep_fragments not in FRAGMENT_POLICIES:
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
-    path = Path(path)
     tally = tally if tally is not None else ReadTally()
+    for text, mol, fields in _records(Path(path), smiles_column, tally):
+        if mol is None:
+            mol = _parse_smiles(text, tally)
+        if mol is not None and (mol := _apply_fragment_policy(text, mol, keep_fragments, tally)) is not None:
+            yield text, mol, fields
+
+
+def iter_smiles_texts(path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None) -> Iterator[str]:
+    """Yield the SMILES text of each record of ``path`` without parsing it (an SD record: RDKit's SMILES of it).
+
+    For reading in one process and parsing in others: :func:`parse_record` each text with the same
+    ``tally`` kind, and the counts add up to those of :func:`iter_molecules`.
+    """
+    tally = tally if tally is not None else ReadTally()
+    for text, _, _ in _records(Path(path), smiles_column, tally):
+        yield text
+
+
+def parse_record(text: str, keep_fragments: str, tally: ReadTally) -> Mol | None:
+    """The molecule of one record's SMILES after the fragment policy, or ``None`` (the reason counted in ``tally``)."""
+    mol = _parse_smiles(text, tally)
+    return None if mol is None else _apply_fragment_policy(text, mol, keep_fragments, tally)
+
+
+def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict[str, str]]]:
+    """``(text, mol, fields)`` of each record: ``mol`` is the SD record's molecule, ``None`` (not parsed yet) in text files."""
     kind, suffix = _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
         raw = io.BufferedReader(guard)
         if kind == "sdf":
-            records = _sdf_records(raw, tally)
+            yield from _sdf_records(raw, tally)
         else:
             lines = _text_lines(raw, guard, tally)
             if kind == "smiles":
-                records = _smiles_records(lines, tally)
+                yield from _smiles_records(lines, tally)
             else:
-                records = _table_records(lines, TABLE_DELIMITERS[suffix], smiles_column, path, tally)
-        for text, mol, fields in records:
-            mol = _apply_fragment_policy(text, mol, keep_fragments, tally)
-            if mol is not None:
-                yield text, mol, fields
+                yield from _table_records(lines, TABLE_DELIMITERS[suffix], smiles_column, path, tally)
 
 
 def _format_of(path: Path) -> tuple[str, str]:
@@ -241,10 +262,7 @@ def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[st
             first = False
             if parts[0].lower() in _HEADER_WORDS:
                 continue
-        fields = {"name": parts[1].strip()} if len(parts) > 1 else {}
-        mol = _parse_smiles(parts[0], tally)
-        if mol is not None:
-            yield parts[0], mol, fields
+        yield parts[0], None, {"name": parts[1].strip()} if len(parts) > 1 else {}
 
 
 def _table_records(
@@ -268,10 +286,7 @@ def _table_records(
         if not text:
             tally.skip("missing_smiles")
             continue
-        mol = _parse_smiles(text, tally)
-        if mol is not None:
-            fields = {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
-            yield text, mol, fields
+        yield text, None, {name: value for i, (name, value) in enumerate(zip(header, row)) if i != column}
 
 
 def _csv_rows(reader, tally: ReadTally) -> Iterator[list[str]]:
