@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem
 
-from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
+from molgan.chem.graphs import UNSUPPORTED_ATOM, EncodedGraphs, decode_graphs, encode_mols, to_smiles
 from molgan.chem.mol import canonical_key, quiet_rdkit
 from molgan.chem.vocab import AtomType, Vocabulary
 from molgan.data.packed import num_pairs, pack_bonds, widen_bonds
@@ -33,7 +33,7 @@ from molgan.errors import NothingUsableError
 from molgan.jobs import process_context
 
 #: SMILES per worker task.
-CHUNK = 20_000
+CHUNK = 2_000  # 2,000 RDKit molecules take ~100 MB in a worker
 ROUNDTRIP_MISMATCH = "roundtrip_mismatch"
 
 
@@ -43,7 +43,8 @@ class EncodedChunk:
 
     ``status[i]`` is ``None`` (kept) or why molecule ``i`` was dropped; ``nodes [K, n]`` and
     ``bonds [K, n(n-1)/2]`` hold the kept ones in order, node types indexing ``atom_types``
-    (1-based). ``atom_types`` / ``largest`` describe the molecules within the atom limit.
+    (1-based). With an inferred vocabulary, ``types_used`` are the atom types of the encoded
+    molecules; ``largest`` is the size of the largest molecule within the atom limit.
     """
 
     canonical: list[str]
@@ -51,6 +52,7 @@ class EncodedChunk:
     nodes: np.ndarray
     bonds: np.ndarray
     atom_types: tuple[AtomType, ...]
+    types_used: tuple[AtomType, ...]
     largest: int
     n_read: int
     skipped: dict[str, int]
@@ -82,8 +84,12 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
                 canonical.append(canonical_key(mol))
     small = [m for m in mols if max_atoms is None or m.GetNumAtoms() <= max_atoms]
     largest = max((m.GetNumAtoms() for m in small), default=0)
-    local = vocab or _chunk_vocab(_atom_types(small), largest or max_atoms or 1)
-    encoded = encode_mols(mols, local, ordering="canonical")
+    if vocab is None:
+        local, encoded = _encode_inferred(mols, largest or max_atoms or 1)
+        used = np.unique(encoded.nodes)
+        types_used = tuple(local.atom_types[i - 1] for i in used[used > 0].tolist())
+    else:
+        local, encoded, types_used = vocab, encode_mols(mols, vocab, ordering="canonical", in_place=True), ()
     status = list(encoded.failures)
     ok = np.flatnonzero(encoded.ok)
     decoded = to_smiles(decode_graphs(encoded.nodes[ok], encoded.adj[ok], local))
@@ -95,7 +101,8 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
             status[i] = ROUNDTRIP_MISMATCH
     return EncodedChunk(
         canonical=canonical, status=status, nodes=encoded.nodes[exact], bonds=pack_bonds(encoded.adj[exact]),
-        atom_types=local.atom_types, largest=largest, n_read=tally.n_read, skipped=dict(tally.skipped),
+        atom_types=local.atom_types, types_used=types_used, largest=largest, n_read=tally.n_read,
+        skipped=dict(tally.skipped),
     )
 
 
@@ -121,7 +128,7 @@ def featurize(
         n_read += result.n_read
         n_mols += len(result.canonical)
         skipped.update(result.skipped)
-        types.update(result.atom_types if vocab is None and result.largest else ())
+        types.update(result.types_used)
         largest = max(largest, result.largest)
         rows, row = [], 0
         for key, status in zip(result.canonical, result.status):
@@ -147,7 +154,9 @@ def featurize(
         raise NothingUsableError(f"no usable molecule in {source} ({n_read} records read; {reasons})")
     if vocab is None:
         if not types:
-            raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
+            if not largest:
+                raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
+            raise NothingUsableError(f"no molecule of {source} could be encoded; skipped: {dict(sorted(skipped.items()))}")
         table = Chem.GetPeriodicTable()
         ordered = sorted(types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
         vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
@@ -181,17 +190,23 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
         yield block
 
 
-def _atom_types(mols: list) -> set[AtomType]:
-    # GetAtomWithIdx: iterating mol.GetAtoms() goes through slow Python wrappers
-    return {
-        (atom.GetSymbol(), atom.GetFormalCharge())
-        for mol in mols for atom in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms()))
-    }
+#: Atom types this process has met, in the order met: the node types of inferred-vocabulary chunks.
+_MET: dict[AtomType, None] = {}
 
 
-def _chunk_vocab(types: set[AtomType], size: int) -> Vocabulary:
-    """The vocabulary a worker encodes an inferred-vocabulary chunk with (``C`` alone if the chunk has no atom)."""
-    return Vocabulary(atom_types=tuple(sorted(types)) or (("C", 0),), max_atoms=size)
+def _encode_inferred(mols: list, size: int) -> tuple[Vocabulary, EncodedGraphs]:
+    """Encode with the atom types met so far; when a molecule has a new one, add it and encode again.
+
+    (Collecting every molecule's atom types first would cost a second pass over the atoms.)
+    """
+    while True:
+        vocab = Vocabulary(atom_types=tuple(_MET) or (("C", 0),), max_atoms=size)
+        encoded = encode_mols(mols, vocab, ordering="canonical", in_place=True)
+        new = [mol for mol, reason in zip(mols, encoded.failures) if reason == UNSUPPORTED_ATOM]
+        if not new:
+            return vocab, encoded
+        met = {(a.GetSymbol(), a.GetFormalCharge()) for mol in new for a in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms()))}
+        _MET.update(dict.fromkeys(sorted(met - _MET.keys())))
 
 
 def _assemble(parts: list, m: int, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
@@ -204,7 +219,7 @@ def _assemble(parts: list, m: int, vocab: Vocabulary) -> tuple[np.ndarray, np.nd
     parts.reverse()
     while parts:
         part_nodes, part_bonds, atom_types = parts.pop()
-        lookup = np.array([0] + [index[a] for a in atom_types], dtype=np.uint8)
+        lookup = np.array([0] + [index.get(a, 0) for a in atom_types], dtype=np.uint8)  # 0: a type no kept graph uses
         stop = start + len(part_nodes)
         nodes[start:stop, : part_nodes.shape[1]] = lookup[part_nodes]
         bonds[start:stop] = widen_bonds(part_bonds, n)
