@@ -85,3 +85,15 @@ def test_given_vocabulary_is_kept_and_checked(tmp_path):
     done = featurize(path, "mols", None, fragments="skip", vocab=None, max_atoms=2, jobs=1, chunk=1)
     assert done.smiles == ["CO"] and done.skipped["too_many_atoms"] == 2
     assert done.vocab == Vocabulary(atom_types=(("C", 0), ("O", 0)), max_atoms=2)
+
+
+def test_the_initial_pool_decodes_in_chunks(monkeypatch, tiny_data):
+    from molgan.training import loop
+
+    def size(mols):
+        return np.array([0.0 if m is None else m.GetNumAtoms() for m in mols])
+
+    whole = loop._initial_pool(tiny_data, size, 4)
+    monkeypatch.setattr(loop, "_POOL_CHUNK", 2)
+    chunked = loop._initial_pool(tiny_data, size, 4)
+    assert chunked.smiles == whole.smiles and np.array_equal(chunked.scores, whole.scores)

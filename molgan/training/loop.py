@@ -378,7 +378,7 @@ def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
     return pool
 
 
-_POOL_CHUNK = 200_000
+_POOL_CHUNK = 20_000  # decoded RDKit molecules weigh tens of kB each; rewards score molecule by molecule
 
 
 def _graph_tensors(data: TrainingData, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
