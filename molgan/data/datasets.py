@@ -1,13 +1,15 @@
 """Data sets: molecules read, cleaned, encoded into graph arrays, split, and cached.
 
 :func:`load_dataset` turns a source (``"qm9"``, ``"moses"``, ``"moses-sample"`` or a file path) into
-a :class:`MolDataset`: canonical SMILES (no stereo, no duplicates), ``nodes [M, N]`` uint8 and the
-bonds kept packed (:class:`~molgan.data.packed.PackedAdjacency`, ``adj[index]`` densifies), the vocabulary, a seeded train/valid/test split, and a
-:class:`LoadReport` that counts every molecule dropped on the way and why. A molecule is kept only
-if the vocabulary represents it *exactly*: decoding its graph gives back the same canonical SMILES.
+a :class:`MolDataset`: canonical SMILES (no stereo, no duplicates), ``nodes [M, N]`` uint8, the
+bonds kept packed (:class:`~molgan.data.packed.PackedAdjacency`: ``adj[index]`` densifies the
+selected graphs), the vocabulary, a seeded train/valid/test split, and a :class:`LoadReport` that
+counts every molecule dropped on the way and why. A molecule is kept only if the vocabulary
+represents it *exactly*: decoding its graph gives back the same canonical SMILES.
 
-Encoding runs in worker processes (:mod:`molgan.data.featurize`). The arrays are cached (``np.savez`` + JSON metadata, never pickle) under ``$MOLGAN_CACHE_DIR`` or
-``~/.cache/molgan``, keyed by the source file's content and every option that changes the result.
+Encoding runs on worker processes (:mod:`molgan.data.featurize`). The arrays are cached
+(``np.savez`` + JSON metadata, never pickle) under ``$MOLGAN_CACHE_DIR`` or ``~/.cache/molgan``,
+keyed by the source file's content and every option that changes the result.
 """
 
 from __future__ import annotations

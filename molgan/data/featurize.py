@@ -156,12 +156,14 @@ def featurize(
         if not types:
             if not largest:
                 raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
-            raise NothingUsableError(f"no molecule of {source} could be encoded; skipped: {dict(sorted(skipped.items()))}")
+            reasons = dict(sorted(skipped.items()))
+            raise NothingUsableError(f"no molecule of {source} could be encoded; skipped: {reasons}")
         table = Chem.GetPeriodicTable()
         ordered = sorted(types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
         vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
     nodes, bonds = _assemble(parts, len(kept), vocab)
-    return Featurized(kept, nodes, bonds, vocab, n_read, n_mols + skipped["several_fragments"], n_representable, skipped)
+    n_valid = n_mols + skipped["several_fragments"]
+    return Featurized(kept, nodes, bonds, vocab, n_read, n_valid, n_representable, skipped)
 
 
 def ordered_map(task: Callable, items: Iterator, jobs: int) -> Iterator:
@@ -205,7 +207,8 @@ def _encode_inferred(mols: list, size: int) -> tuple[Vocabulary, EncodedGraphs]:
         new = [mol for mol, reason in zip(mols, encoded.failures) if reason == UNSUPPORTED_ATOM]
         if not new:
             return vocab, encoded
-        met = {(a.GetSymbol(), a.GetFormalCharge()) for mol in new for a in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms()))}
+        atoms = (atom for mol in new for atom in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms())))
+        met = {(atom.GetSymbol(), atom.GetFormalCharge()) for atom in atoms}
         _MET.update(dict.fromkeys(sorted(met - _MET.keys())))
 
 

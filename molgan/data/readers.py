@@ -121,11 +121,13 @@ def iter_molecules(
             yield text, mol, fields
 
 
-def iter_smiles_texts(path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None) -> Iterator[str]:
-    """Yield the SMILES text of each record of ``path`` without parsing it (an SD record: RDKit's SMILES of it).
+def iter_smiles_texts(
+    path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None
+) -> Iterator[str]:
+    """Yield the SMILES text of each record of ``path`` without parsing it (of an SD record: RDKit's SMILES).
 
-    For reading in one process and parsing in others: :func:`parse_record` each text with the same
-    ``tally`` kind, and the counts add up to those of :func:`iter_molecules`.
+    For reading in one process and parsing in others: :func:`parse_record` of each text, counted in a
+    tally of its own, adds up with this reader's ``tally`` to the counts of :func:`iter_molecules`.
     """
     tally = tally if tally is not None else ReadTally()
     for text, _, _ in _records(Path(path), smiles_column, tally):
@@ -133,13 +135,15 @@ def iter_smiles_texts(path: str | Path, smiles_column: str | None = None, *, tal
 
 
 def parse_record(text: str, keep_fragments: str, tally: ReadTally) -> Mol | None:
-    """The molecule of one record's SMILES after the fragment policy, or ``None`` (the reason counted in ``tally``)."""
+    """The molecule of one record's SMILES after the fragment policy, or ``None`` (why: counted in ``tally``)."""
     mol = _parse_smiles(text, tally)
     return None if mol is None else _apply_fragment_policy(text, mol, keep_fragments, tally)
 
 
-def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterator[tuple[str, Mol | None, dict[str, str]]]:
-    """``(text, mol, fields)`` of each record: ``mol`` is the SD record's molecule, ``None`` (not parsed yet) in text files."""
+def _records(
+    path: Path, smiles_column: str | None, tally: ReadTally
+) -> Iterator[tuple[str, Mol | None, dict[str, str]]]:
+    """``(text, mol, fields)`` of each record; ``mol`` is an SD record's molecule, ``None`` (not parsed yet) in text files."""
     kind, suffix = _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
