@@ -6,7 +6,9 @@ processes; any other negative number is an error.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 
 from molgan.errors import InputError
 
@@ -31,3 +33,10 @@ def resolve_jobs(jobs: int, name: str = "--jobs") -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < -1:
         raise InputError(f"{name} must be a positive number, or 0 or -1 for all cores; got {jobs!r}")
     return available_cores() if jobs in (0, -1) else jobs
+
+
+def process_context() -> tuple[multiprocessing.context.BaseContext, bool]:
+    """Fork on Linux (workers inherit the parent's memory, nothing to rebuild), else spawn; and whether forked."""
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork"), True
+    return multiprocessing.get_context("spawn"), False

@@ -212,7 +212,7 @@ def test_spawned_workers_rebuild_the_reward(monkeypatch):
 
     from molgan.scoring import reward as reward_module
 
-    monkeypatch.setattr(reward_module, "_pool_context", lambda: (multiprocessing.get_context("spawn"), False))
+    monkeypatch.setattr(reward_module, "process_context", lambda: (multiprocessing.get_context("spawn"), False))
     mols = [Chem.MolFromSmiles(s) for s in ["CCO", "c1ccccc1O"] * 200]
     reward = Reward([Term("qed"), Term("novelty", params={"smiles": ["OCC"]})])
     np.testing.assert_array_equal(reward_module._parallel_raw_scores(reward, mols, 2), reward._raw_scores(mols))

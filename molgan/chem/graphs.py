@@ -57,12 +57,14 @@ def atom_order(mol: Mol, ordering: str = "canonical") -> list[int]:
 
 
 def encode_mols(
-    mols: Sequence[Mol | None], vocab: Vocabulary, ordering: str = "canonical"
+    mols: Sequence[Mol | None], vocab: Vocabulary, ordering: str = "canonical", *, in_place: bool = False
 ) -> EncodedGraphs:
     """Encode molecules into ``nodes [B, N]`` and ``adj [B, N, N]`` (kekulized bond orders).
 
     ``ordering`` places atoms in canonical-SMILES order (bonds then sit mostly next to the
     diagonal, which is easier for a one-shot generator to learn) or in the input order.
+    ``in_place=True`` kekulizes the given molecules themselves instead of copies (for a caller
+    that has no further use for them).
     """
     n = vocab.max_atoms
     batch = len(mols)
@@ -71,7 +73,7 @@ def encode_mols(
     failures: list[str | None] = [None] * batch
     atom_index = vocab.atom_index()
     for b, mol in enumerate(mols):
-        reason = _encode_one(mol, atom_index, n, ordering, nodes[b], adj[b])
+        reason = _encode_one(mol, atom_index, n, ordering, nodes[b], adj[b], in_place)
         if reason is not None:
             failures[b] = reason
             nodes[b] = 0
@@ -86,6 +88,7 @@ def _encode_one(
     ordering: str,
     nodes_row: np.ndarray,
     adj_row: np.ndarray,
+    in_place: bool = False,
 ) -> str | None:
     if mol is None:
         return EMPTY_MOLECULE
@@ -94,28 +97,27 @@ def _encode_one(
         return EMPTY_MOLECULE
     if n_atoms > max_atoms:
         return TOO_MANY_ATOMS
-    mol = Chem.Mol(mol)
+    if not in_place:
+        mol = Chem.Mol(mol)
     try:
         Chem.Kekulize(mol, clearAromaticFlags=True)
     except Exception:  # RDKit raises KekulizeException / ValueError variants
         return KEKULIZE_FAILED
+    atoms = map(mol.GetAtomWithIdx, range(n_atoms))  # mol.GetAtoms() goes through slow Python wrappers
+    types = [atom_index.get((atom.GetSymbol(), atom.GetFormalCharge())) for atom in atoms]
+    if None in types:
+        return UNSUPPORTED_ATOM
+    orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
+    bonds = orders.astype(np.uint8)
+    if bonds.max(initial=0) > 3 or (bonds != orders).any():  # a bond order above triple, or not whole
+        return UNSUPPORTED_BOND
     if ordering == "input":
         slots = np.arange(n_atoms)
     else:
         slots = np.empty(n_atoms, dtype=np.int64)
         slots[atom_order(mol, ordering)] = np.arange(n_atoms)
-    types = []
-    for i in range(n_atoms):
-        atom = mol.GetAtomWithIdx(i)
-        index = atom_index.get((atom.GetSymbol(), atom.GetFormalCharge()))
-        if index is None:
-            return UNSUPPORTED_ATOM
-        types.append(index)
     nodes_row[slots] = types
-    orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
-    if orders.max(initial=0) > 3 or np.any((orders > 0) & (orders != np.round(orders))):
-        return UNSUPPORTED_BOND
-    adj_row[np.ix_(slots, slots)] = orders.astype(np.uint8)
+    adj_row[slots[:, None], slots] = bonds
     return None
 
 

@@ -1,13 +1,15 @@
 """Data sets: molecules read, cleaned, encoded into graph arrays, split, and cached.
 
 :func:`load_dataset` turns a source (``"qm9"``, ``"moses"``, ``"moses-sample"`` or a file path) into
-a :class:`MolDataset`: canonical SMILES (no stereo, no duplicates), ``nodes [M, N]`` and
-``adj [M, N, N]`` uint8 arrays, the vocabulary, a seeded train/valid/test split, and a
-:class:`LoadReport` that counts every molecule dropped on the way and why. A molecule is kept only
-if the vocabulary represents it *exactly*: decoding its graph gives back the same canonical SMILES.
+a :class:`MolDataset`: canonical SMILES (no stereo, no duplicates), ``nodes [M, N]`` uint8, the
+bonds kept packed (:class:`~molgan.data.packed.PackedAdjacency`: ``adj[index]`` densifies the
+selected graphs), the vocabulary, a seeded train/valid/test split, and a :class:`LoadReport` that
+counts every molecule dropped on the way and why. A molecule is kept only if the vocabulary
+represents it *exactly*: decoding its graph gives back the same canonical SMILES.
 
-The arrays are cached (``np.savez`` + JSON metadata, never pickle) under ``$MOLGAN_CACHE_DIR`` or
-``~/.cache/molgan``, keyed by the source file's content and every option that changes the result.
+Encoding runs on worker processes (:mod:`molgan.data.featurize`). The arrays are cached
+(``np.savez`` + JSON metadata, never pickle) under ``$MOLGAN_CACHE_DIR`` or ``~/.cache/molgan``,
+keyed by the source file's content and every option that changes the result.
 """
 
 from __future__ import annotations
@@ -19,33 +21,28 @@ import importlib.util
 import json
 import os
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import rdkit
-from rdkit import Chem
 
 from molgan.errors import InputError, NothingUsableError
-from molgan.chem.graphs import decode_graphs, encode_mols, to_smiles
-from molgan.chem.mol import canonical_key, to_mols
 from molgan.data.atomic import atomic_file
-from molgan.data.readers import ReadTally, iter_molecules
+from molgan.data.featurize import featurize
+from molgan.data.packed import PackedAdjacency, num_pairs
 from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
+from molgan.jobs import resolve_jobs
 
-Mol = Chem.Mol
-
-#: Bump when the cached content or its meaning changes.
-CACHE_FORMAT = 1
+#: Bump when the cached content or its meaning changes (2: bonds packed, ``bonds [M, N(N-1)/2]``).
+CACHE_FORMAT = 2
 SPLITS = ("train", "valid", "test")
 FRAGMENT_POLICIES = ("skip", "largest")
 #: Bundled files (in ``datasets/``, or ``molgan/_datasets`` of an installed wheel).
 BUNDLED = {"qm9": "qm9.csv.gz", "moses-sample": "moses_sample.csv.gz"}
 MOSES_PIP = "pip install --no-deps molsets"
 _HASH_BYTES_UP_TO = 256 * 2**20  # larger files are identified by path, size and mtime
-_CHUNK = 20_000
 
 
 @dataclass
@@ -88,13 +85,15 @@ class LoadReport:
 class MolDataset:
     """Encoded molecules: ``smiles[i]`` is the canonical SMILES of graph ``nodes[i]``, ``adj[i]``.
 
-    ``nodes``: ``[M, N]`` uint8 node-type indices, ``adj``: ``[M, N, N]`` uint8 bond-type indices,
-    ``N = vocab.max_atoms``. ``splits`` maps ``train``/``valid``/``test`` to sorted index arrays.
+    ``nodes``: ``[M, N]`` uint8 node-type indices, ``N = vocab.max_atoms``; ``adj``: the ``[M, N, N]``
+    uint8 bond-type indices, kept packed: ``adj[index]`` gives dense matrices of the selected
+    molecules only, ``adj.take(index)`` a packed subset. ``splits`` maps ``train``/``valid``/``test``
+    to sorted index arrays.
     """
 
     smiles: list[str]
     nodes: np.ndarray
-    adj: np.ndarray
+    adj: PackedAdjacency
     vocab: Vocabulary
     report: LoadReport
     splits: dict[str, np.ndarray]
@@ -125,6 +124,7 @@ def load_dataset(
     cache_dir: str | Path | None = None,
     split_seed: int = 0,
     split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    jobs: int = 0,
 ) -> MolDataset:
     """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
@@ -132,11 +132,13 @@ def load_dataset(
     molecules otherwise; ``max_atoms`` overrides its size (larger molecules are skipped as
     ``too_many_atoms``). ``fragments``: ``"skip"`` several-fragment molecules or keep the
     ``"largest"`` fragment. With ``cache=True`` the encoded arrays are reused when the source file
-    and the options are unchanged.
+    and the options are unchanged. ``jobs`` processes encode a file of more than one chunk
+    (0 or -1: all cores).
     """
     if fragments not in FRAGMENT_POLICIES:
         raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
     fractions = _check_fractions(split_fractions)
+    jobs = resolve_jobs(jobs, "jobs")
     if max_atoms is not None and max_atoms < 1:
         raise InputError(f"max_atoms must be >= 1, got {max_atoms}")
     path, column, default_vocab = resolve_source(source)
@@ -160,14 +162,16 @@ def load_dataset(
         stem = _cache_root(cache_dir) / f"{_safe_name(str(source))}-{key}"
         cached = _read_cache(stem, options)
         if cached is not None:
-            smiles, nodes, adj, cached_vocab, report = cached
+            smiles, nodes, bonds, cached_vocab, report = cached
             splits = _cached_split(stem, len(smiles), split_seed, fractions)
+            adj = PackedAdjacency(bonds, cached_vocab.max_atoms)
             return MolDataset(smiles, nodes, adj, cached_vocab, report, splits, stem.with_suffix(".npz"))
 
-    smiles, nodes, adj, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments)
+    smiles, nodes, bonds, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments, jobs)
     splits = make_split(len(smiles), split_seed, fractions)
-    if stem is not None and _write_cache(stem, options, smiles, nodes, adj, vocab, report):
+    if stem is not None and _write_cache(stem, options, smiles, nodes, bonds, vocab, report):
         _write_split(stem, split_seed, fractions, splits)
+    adj = PackedAdjacency(bonds, vocab.max_atoms)
     return MolDataset(smiles, nodes, adj, vocab, report, splits, None if stem is None else stem.with_suffix(".npz"))
 
 
@@ -239,66 +243,18 @@ def _featurize(
     vocab: Vocabulary | None,
     max_atoms: int | None,
     fragments: str,
+    jobs: int,
 ) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
-    # Stream the file: keep canonical SMILES only (RDKit molecules of a 1.6M-molecule set do not fit
-    # in memory), then re-parse them chunk by chunk for encoding.
-    tally = ReadTally()
-    canonical: list[str] = []
-    seen: set[str] = set()
-    atom_types: set[tuple[str, int]] = set()
-    largest = 0
-    n_mols = 0
-    for _, mol, _ in iter_molecules(path, column, keep_fragments=fragments, tally=tally):
-        n_mols += 1
-        text = canonical_key(mol)
-        if text in seen:
-            continue
-        seen.add(text)
-        canonical.append(text)
-        if vocab is None and (max_atoms is None or mol.GetNumAtoms() <= max_atoms):
-            largest = max(largest, mol.GetNumAtoms())
-            atom_types.update((a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms())
-    del seen
-    if n_mols == 0:
-        reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
-        raise NothingUsableError(f"no usable molecule in {path} ({tally.n_read} records read; {reasons})")
-    skipped = Counter(tally.skipped)
-    skipped["duplicate"] += n_mols - len(canonical)
-    report = LoadReport(source=source, n_read=tally.n_read)
-    report.n_valid = n_mols + skipped["several_fragments"]
-
-    if vocab is None:
-        if not atom_types:
-            raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
-        table = Chem.GetPeriodicTable()
-        ordered = sorted(atom_types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
-        vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
-    report.max_atoms = vocab.max_atoms
-    report.atom_types = vocab.atom_labels()
-
-    kept_smiles: list[str] = []
-    node_parts, adj_parts = [], []
-    for start in range(0, len(canonical), _CHUNK):
-        chunk = to_mols(canonical[start : start + _CHUNK])
-        encoded = encode_mols(chunk, vocab, ordering="canonical")
-        skipped.update(reason for reason in encoded.failures if reason is not None)
-        ok = np.flatnonzero(encoded.ok)
-        report.n_representable += len(ok)
-        decoded = to_smiles(decode_graphs(encoded.nodes[ok], encoded.adj[ok], vocab))
-        exact = [i for i, text in zip(ok, decoded) if text == canonical[start + i]]
-        skipped["roundtrip_mismatch"] += len(ok) - len(exact)
-        kept_smiles.extend(canonical[start + i] for i in exact)
-        node_parts.append(encoded.nodes[exact])
-        adj_parts.append(encoded.adj[exact])
-
-    report.n_roundtrip_exact = report.n_kept = len(kept_smiles)
-    report.skipped = {k: v for k, v in sorted(skipped.items()) if v}
-    if not kept_smiles:
+    done = featurize(path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs)
+    report = LoadReport(source=source, n_read=done.n_read, n_valid=done.n_valid)
+    report.n_representable = done.n_representable
+    report.max_atoms = done.vocab.max_atoms
+    report.atom_types = done.vocab.atom_labels()
+    report.n_roundtrip_exact = report.n_kept = len(done.smiles)
+    report.skipped = {k: v for k, v in sorted(done.skipped.items()) if v}
+    if not done.smiles:
         raise NothingUsableError(f"no molecule of {source} fits the vocabulary exactly; skipped: {report.skipped}")
-    n = vocab.max_atoms
-    nodes = np.concatenate(node_parts) if node_parts else np.zeros((0, n), np.uint8)
-    adj = np.concatenate(adj_parts) if adj_parts else np.zeros((0, n, n), np.uint8)
-    return kept_smiles, nodes, adj, vocab, report
+    return done.smiles, done.nodes, done.bonds, done.vocab, report
 
 
 def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
@@ -335,7 +291,7 @@ def _file_identity(path: Path) -> str:
 
 
 def _read_cache(stem: Path, options: dict):
-    """The cached ``(smiles, nodes, adj, vocab, report)``, or ``None`` if absent, stale or damaged."""
+    """The cached ``(smiles, nodes, bonds, vocab, report)``, or ``None`` if absent, stale or damaged."""
     meta_path, data_path = stem.with_suffix(".json"), stem.with_suffix(".npz")
     if not meta_path.is_file() or not data_path.is_file():
         return None
@@ -346,24 +302,24 @@ def _read_cache(stem: Path, options: dict):
         vocab = Vocabulary.from_dict(meta["vocab"])
         report = LoadReport.from_dict(meta["report"])
         with np.load(data_path, allow_pickle=False) as data:
-            nodes, adj = data["nodes"], data["adj"]
-            smiles = bytes(data["smiles"]).decode("utf-8").split("\n")
+            nodes, bonds = data["nodes"], data["bonds"]
+            smiles = data["smiles"].tobytes().decode("utf-8").split("\n")
         m, n = len(smiles), vocab.max_atoms
-        if nodes.shape != (m, n) or adj.shape != (m, n, n) or m != report.n_kept:
+        if nodes.shape != (m, n) or bonds.shape != (m, num_pairs(n)) or m != report.n_kept:
             return None
-        if nodes.dtype != np.uint8 or adj.dtype != np.uint8:
+        if nodes.dtype != np.uint8 or bonds.dtype != np.uint8:
             return None
-        return smiles, nodes, adj, vocab, report
+        return smiles, nodes, bonds, vocab, report
     except Exception:  # any damage (truncated zip, bad JSON, missing key): rebuild
         return None
 
 
-def _write_cache(stem: Path, options: dict, smiles, nodes, adj, vocab: Vocabulary, report: LoadReport) -> bool:
+def _write_cache(stem: Path, options: dict, smiles, nodes, bonds, vocab: Vocabulary, report: LoadReport) -> bool:
     meta = {"options": options, "vocab": vocab.to_dict(), "report": report.to_dict()}
     text = np.frombuffer("\n".join(smiles).encode("utf-8"), dtype=np.uint8)
     try:
         stem.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(stem.with_suffix(".npz"), lambda f: np.savez(f, nodes=nodes, adj=adj, smiles=text))
+        _atomic_write(stem.with_suffix(".npz"), lambda f: np.savez(f, nodes=nodes, bonds=bonds, smiles=text))
         _atomic_write(stem.with_suffix(".json"), lambda f: f.write(json.dumps(meta, indent=1).encode()))
     except OSError as exc:
         warnings.warn(f"could not write the data cache in {stem.parent}: {exc}", stacklevel=3)

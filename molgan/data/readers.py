@@ -147,8 +147,42 @@ def iter_records(
     """
     if keep_fragments not in FRAGMENT_POLICIES:
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
-    path = Path(path)
     tally = tally if tally is not None else ReadTally()
+    for text, mol, reason, fields in _records(Path(path), smiles_column, tally):
+        if mol is None and not reason:
+            mol, reason = _parse_smiles(text, tally)
+        if mol is not None:
+            kept = _apply_fragment_policy(text, mol, keep_fragments, tally)
+            reason = "" if kept is not None else "several_fragments"
+            if kept is not None and kept is not mol:
+                text = Chem.MolToSmiles(kept)  # the largest fragment: its SMILES, not the salt's
+            mol = kept
+        yield Record(text, mol, fields, reason)
+
+
+def iter_smiles_texts(
+    path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None
+) -> Iterator[str]:
+    """Yield the SMILES text of each record of ``path`` without parsing it (of an SD record: RDKit's SMILES).
+
+    For reading in one process and parsing in others: :func:`parse_record` of each text, counted in a
+    tally of its own, adds up with this reader's ``tally`` to the counts of :func:`iter_molecules`.
+    """
+    tally = tally if tally is not None else ReadTally()
+    for text, _, reason, _ in _records(Path(path), smiles_column, tally):
+        if not reason:
+            yield text
+
+
+def parse_record(text: str, keep_fragments: str, tally: ReadTally) -> Mol | None:
+    """The molecule of one record's SMILES after the fragment policy, or ``None`` (why: counted in ``tally``)."""
+    mol, _ = _parse_smiles(text, tally)
+    return None if mol is None else _apply_fragment_policy(text, mol, keep_fragments, tally)
+
+
+def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
+    """``(text, mol, reason, fields)`` of each record: an SD record's molecule, ``None`` and no reason for a
+    text record not parsed yet, ``None`` and the reason for a record already found unusable."""
     kind, suffix = ("", "") if is_stdin(path) else _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
@@ -156,24 +190,16 @@ def iter_records(
         if not kind:
             kind, suffix = _sniff_kind(raw.peek(1 << 16)[: 1 << 16], smiles_column)
         if kind == "sdf":
-            records = _sdf_records(raw, tally)
-        else:
-            lines = _text_lines(raw, guard, tally)
-            if kind == "smiles":
-                records = _smiles_records(lines, tally)
-            else:
-                first = next(lines, None)
-                delimiter = sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
-                lines = chain([first], lines) if first is not None else lines
-                records = _table_records(lines, delimiter, smiles_column, path, tally)
-        for text, mol, reason, fields in records:
-            if mol is not None:
-                kept = _apply_fragment_policy(text, mol, keep_fragments, tally)
-                reason = "" if kept is not None else "several_fragments"
-                if kept is not None and kept is not mol:
-                    text = Chem.MolToSmiles(kept)  # the largest fragment: its SMILES, not the salt's
-                mol = kept
-            yield Record(text, mol, fields, reason)
+            yield from _sdf_records(raw, tally)
+            return
+        lines = _text_lines(raw, guard, tally)
+        if kind == "smiles":
+            yield from _smiles_records(lines, tally)
+            return
+        first = next(lines, None)
+        delimiter = sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
+        lines = chain([first], lines) if first is not None else lines
+        yield from _table_records(lines, delimiter, smiles_column, path, tally)
 
 
 def is_stdin(path: str | Path) -> bool:
@@ -333,8 +359,7 @@ def _smiles_records(lines: Iterator[str], tally: ReadTally) -> Iterator[tuple[st
             first = False
             if parts[0].lower() in _HEADER_WORDS:
                 continue
-        fields = {"name": parts[1].strip()} if len(parts) > 1 else {}
-        yield parts[0], *_parse_smiles(parts[0], tally), fields
+        yield parts[0], None, "", {"name": parts[1].strip()} if len(parts) > 1 else {}
 
 
 def _table_records(
@@ -360,7 +385,7 @@ def _table_records(
             tally.skip("missing_smiles")
             yield text, None, "missing_smiles", fields
             continue
-        yield text, *_parse_smiles(text, tally), fields
+        yield text, None, "", fields
 
 
 def _csv_rows(reader, tally: ReadTally) -> Iterator[list[str]]:

@@ -16,7 +16,10 @@ from molgan.chem.vocab import Vocabulary
 def encode_codes(
     encoder: GraphEncoder, nodes: np.ndarray, adj: np.ndarray, vocab: Vocabulary, chunk: int = 8192
 ) -> Tensor:
-    """Latent means ``[M, Z]`` (CPU) of integer graphs ``nodes [M, N]``, ``adj [M, N, N]``."""
+    """Latent means ``[M, Z]`` (CPU) of integer graphs ``nodes [M, N]``, ``adj [M, N, N]``.
+
+    ``adj`` may be a :class:`~molgan.data.packed.PackedAdjacency`: it is densified ``chunk`` graphs at a time.
+    """
     device = next(encoder.parameters()).device
     was_training = encoder.training
     encoder.eval()

@@ -219,7 +219,7 @@ def fit_noise_prior(
     dataset = load_dataset(data, vocab=vocab)  # encoded with the model's own vocabulary
     index = dataset.split("train")
     prior = fit_code_prior(
-        encoder, dataset.nodes[index], dataset.adj[index], vocab, kind=kind, size=components, scale=scale, seed=seed
+        encoder, dataset.nodes[index], dataset.adj.take(index), vocab, kind=kind, size=components, scale=scale, seed=seed
     )
     extra = {"prior": {"kind": kind, "data": data, "components": components, "scale": scale, "seed": seed}}
     return save_with_prior(checkpoint, prior, path, extra=extra)

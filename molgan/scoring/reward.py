@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import multiprocessing
 import numpy as np
 from rdkit import Chem
 
 from molgan.errors import ConfigError
-from molgan.jobs import resolve_jobs
+from molgan.jobs import process_context, resolve_jobs
 from molgan.scoring.aggregation import AGGREGATIONS
 from molgan.scoring.components import COMPONENTS, Component, UnsafeModelFileWarning
 from molgan.scoring.components._shared import shared_batch
@@ -227,13 +225,6 @@ def _check_mols(mols: Sequence[Mol | None]) -> None:
 _WORKER_REWARD: Reward | None = None
 
 
-def _pool_context() -> tuple[multiprocessing.context.BaseContext, bool]:
-    """Fork on Linux (workers inherit the reward, nothing to rebuild), else spawn; and whether forked."""
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork"), True
-    return multiprocessing.get_context("spawn"), False
-
-
 def _init_worker(reward: Reward | dict[str, Any]) -> None:
     global _WORKER_REWARD
     if isinstance(reward, Reward):  # inherited by fork, not pickled
@@ -258,7 +249,7 @@ def _parallel_raw_scores(reward: Reward, mols: Sequence[Mol | None], workers: in
     n_chunks = workers * 4
     size = -(-len(binary) // n_chunks)
     chunks = [binary[i : i + size] for i in range(0, len(binary), size)]
-    context, forked = _pool_context()
+    context, forked = process_context()  # forked: workers inherit the reward
     payload = reward if forked else reward.to_dict()  # a forked child shares memory: nothing is pickled
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(payload,)) as pool:
         return np.concatenate(list(pool.map(_score_chunk, chunks)), axis=1)

@@ -26,6 +26,7 @@ import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
+from molgan.data.packed import PackedAdjacency
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
 from molgan.latent.pool import ElitePool
@@ -50,13 +51,24 @@ ProgressCallback = Callable[[int, int, dict[str, float]], None]
 
 @dataclass
 class TrainingData:
-    """Encoded training graphs and the SMILES novelty is measured against."""
+    """Encoded training graphs and the SMILES novelty is measured against.
+
+    ``nodes [M, N]`` uint8; ``adj`` the bonds, kept packed (a dense ``[M, N, N]`` array given here is
+    packed): batches densify only the graphs they draw.
+    """
 
     nodes: np.ndarray
-    adj: np.ndarray
+    adj: PackedAdjacency
     vocab: Vocabulary
     train_smiles: set[str] = field(default_factory=set)
     scores: np.ndarray | None = None  # reward of each molecule, when a reward run computed it
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.adj, PackedAdjacency):
+            self.adj = PackedAdjacency.from_dense(self.adj)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
 
     @classmethod
     def from_dataset(cls, dataset) -> TrainingData:
@@ -66,7 +78,7 @@ class TrainingData:
             raise InputError("the training split is empty: the data set has too few usable molecules")
         return cls(
             nodes=dataset.nodes[index],
-            adj=dataset.adj[index],
+            adj=dataset.adj.take(index),
             vocab=dataset.vocab,
             train_smiles={dataset.smiles[i] for i in index},
         )
@@ -83,7 +95,7 @@ class TrainingData:
         keep = max(1, int(round(share * len(scores))))
         order = np.argsort(-scores, kind="stable")[:keep]
         order.sort()
-        return TrainingData(self.nodes[order], self.adj[order], self.vocab, self.train_smiles, scores[order])
+        return TrainingData(self.nodes[order], self.adj.take(order), self.vocab, self.train_smiles, scores[order])
 
 
 @dataclass
@@ -197,16 +209,14 @@ class _Batches:
     def use(self, source: TrainingData) -> None:
         """Draw real batches from ``source`` from now on."""
         self.source = source
-        self.nodes, self.adj = _graph_tensors(source)
 
     def real(self) -> tuple[GraphBatch, np.ndarray]:
         """A batch of training graphs drawn with replacement, and the indices drawn into ``source``."""
-        index = torch.randint(0, len(self.nodes), (self.batch_size,), generator=self.state.rng)
+        index = torch.randint(0, len(self.source), (self.batch_size,), generator=self.state.rng).numpy()
         vocab = self.source.vocab
-        batch = GraphBatch.from_indices(
-            self.nodes[index].to(self.device), self.adj[index].to(self.device), vocab.num_node_types, vocab.num_bond_types
-        )
-        return batch, index.numpy()
+        nodes, adj = _graph_tensors(self.source, index)
+        batch = GraphBatch.from_indices(nodes.to(self.device), adj.to(self.device), vocab.num_node_types, vocab.num_bond_types)
+        return batch, index
 
     def gaussian(self, num: int | None = None) -> torch.Tensor:
         return torch.randn(self.batch_size if num is None else num, self.z_dim, generator=self.state.rng).to(self.device)
@@ -395,16 +405,24 @@ def _initial_pool(data: TrainingData, reward: Callable, size: int) -> ElitePool:
     """The best ``size`` training molecules by reward (scored here unless the data carries scores)."""
     from molgan.chem.graphs import decode_graphs, to_smiles
 
-    mols = decode_graphs(data.nodes, data.adj, data.vocab)
-    scores = data.scores if data.scores is not None else np.asarray(reward(mols), dtype=np.float64)
+    smiles, scores = [], []
+    for start in range(0, len(data), _POOL_CHUNK):  # decoded in chunks: a million molecules do not fit at once
+        stop = start + _POOL_CHUNK
+        mols = decode_graphs(data.nodes[start:stop], data.adj[start:stop], data.vocab)
+        smiles += to_smiles(mols)
+        if data.scores is None:
+            scores.append(np.asarray(reward(mols), dtype=np.float64))
     pool = ElitePool(size, data.vocab)
-    pool.add(to_smiles(mols), scores)
+    pool.add(smiles, data.scores if data.scores is not None else np.concatenate(scores))
     return pool
 
 
-def _graph_tensors(data: TrainingData) -> tuple[torch.Tensor, torch.Tensor]:
-    """The integer graphs of ``data`` as int64 tensors ``nodes [M, N]``, ``adj [M, N, N]`` (CPU)."""
-    return torch.from_numpy(data.nodes.astype(np.int64)), torch.from_numpy(data.adj.astype(np.int64))
+_POOL_CHUNK = 20_000  # decoded RDKit molecules weigh tens of kB each; rewards score molecule by molecule
+
+
+def _graph_tensors(data: TrainingData, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Graphs ``index`` of ``data``, densified, as int64 tensors ``nodes [B, N]``, ``adj [B, N, N]`` (CPU)."""
+    return torch.from_numpy(data.nodes[index].astype(np.int64)), torch.from_numpy(data.adj[index].astype(np.int64))
 
 
 def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
