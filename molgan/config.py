@@ -31,9 +31,10 @@ class ModelConfig:
 
     z_dim: int = knob(32, ge=1)
     generator_dims: tuple[int, ...] = knob((128, 256, 512), ge=1)
-    critic_conv_dims: tuple[int, ...] = knob((128, 64), ge=1)
-    critic_readout_dim: int = knob(128, ge=1)
-    critic_head_dims: tuple[int, ...] = knob((128,), ge=1)
+    # discriminator / reward network: half MolGAN's widths, which costs a third of the time (benchmarks.training)
+    critic_conv_dims: tuple[int, ...] = knob((64, 32), ge=1)
+    critic_readout_dim: int = knob(64, ge=1)
+    critic_head_dims: tuple[int, ...] = knob((64,), ge=1)
     encoder_dims: tuple[int, ...] = knob((512, 256), ge=1)
     generator_dropout: float = knob(0.0, ge=0.0, lt=1.0)
 
