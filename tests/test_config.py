@@ -121,8 +121,8 @@ def test_unreadable_files_are_config_errors(tmp_path):
 
 def test_overrides_replace_train_fields_and_are_validated():
     config = RunConfig().with_overrides(steps=7, loss=None, seed=3)
-    assert config.train.steps == 7 and config.train.critic.loss == "wgan" and config.train.seed == 3
+    assert config.train.steps == 7 and config.train.critic.loss == "bce" and config.train.seed == 3
     with pytest.raises(ConfigError, match="stpes"):
         RunConfig().with_overrides(stpes=7)
     with pytest.raises(ConfigError, match="loss"):
-        RunConfig().with_overrides(loss="hinge")
+        RunConfig().with_overrides(loss="minimax")

@@ -4,6 +4,8 @@ what reaches the generator through it, resume with it on, and the switch that tu
 import csv
 import math
 
+import numpy as np
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -224,3 +226,46 @@ def test_the_generator_optimizer_is_the_same_with_and_without_the_discriminator(
         optimizers = _optimizers(modules, cfg)
         assert optimizers["generator"].defaults["betas"] == (0.9, 0.999)
         assert ("critic" in optimizers) == (weight > 0)
+
+
+def test_rejection_sampling_keeps_about_its_share_prefers_high_scores_and_is_seeded(tmp_path, tiny_data, make_config):
+    from molgan.sampling.model import load
+    from molgan.sampling.rejection import critic_scores
+
+    train(make_config(adversarial_weight=0.5, steps=8, eval_every=8, checkpoint_every=8), tiny_data, tmp_path / "m")
+    model = load(tmp_path / "m" / "last")
+    everything = next(model.iter_graphs(seed=3))
+    kept = model.rejection_filter(0.5)
+    chosen = kept.accept(*everything, seed=3, block=0)
+    assert 0.35 < len(chosen) / len(everything[0]) < 0.65
+    scores = critic_scores(kept.critic, *everything, model.vocab)
+    rest = np.setdiff1d(np.arange(len(scores)), chosen)
+    assert scores[chosen].mean() > scores[rest].mean()
+    first = next(model.iter_raw(seed=3, discriminator_keep=0.5))
+    assert first == next(model.iter_raw(seed=3, discriminator_keep=0.5)) and len(first) == len(chosen)
+    assert len(next(model.iter_raw(seed=3, discriminator_keep=1.0))) == len(everything[0])
+
+
+def test_rejection_sampling_needs_a_trained_discriminator(tmp_path, tiny_data, make_config):
+    from molgan.errors import InputError
+    from molgan.sampling.model import load
+
+    train(make_config(adversarial_weight=0.0, steps=2, eval_every=2, checkpoint_every=2), tiny_data, tmp_path / "m")
+    with pytest.raises(InputError, match="no trained discriminator"):
+        load(tmp_path / "m" / "last").rejection_filter(0.8)
+
+
+@pytest.mark.gpu
+def test_a_full_adversarial_training_run_and_sampling_on_the_gpu(tmp_path, tiny_data, make_config):
+    """The same code on CUDA: discriminator, R1 and generator steps, evaluation, checkpoints, rejection sampling."""
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from molgan.sampling.model import load
+
+    config = make_config(adversarial_weight=0.5, regularizer_every=1, steps=4, eval_every=2, checkpoint_every=2, device="cuda")
+    train(config, tiny_data, tmp_path / "gpu")
+    rows = read_rows(tmp_path / "gpu" / "metrics.csv")
+    assert rows and all(math.isfinite(float(r["d_loss"])) for r in rows if r["d_loss"])
+    model = load(tmp_path / "gpu" / "last", device="cuda")
+    assert len(model.sample_raw(64, seed=0)) == 64
+    assert next(model.iter_raw(seed=0, discriminator_keep=0.5)) is not None

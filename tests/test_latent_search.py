@@ -9,6 +9,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from molgan.chem.mol import to_mols
 from molgan.cli.main import app
 from molgan.errors import InputError
 from molgan.latent.search import CodePool, SearchConfig, optimize, smiles_from_noise
@@ -248,6 +249,12 @@ def test_polish_moves_codes_into_their_molecules_regions(trained, tmp_path):
     assert codes.shape == pool.codes.shape and expected.shape == (len(pool),)
     assert np.all((expected >= 0) & (expected <= 1))
     assert self_rate(codes) > self_rate(pool.codes)
-    unpolished, scores = polish(generator, pool, reward, checkpoint.vocab, SearchConfig(**{**SEARCH, "polish_rounds": 0}),
-                                torch.Generator(), jobs=1)
-    assert torch.equal(unpolished, pool.codes) and np.array_equal(scores, pool.scores)
+    plain = SearchConfig(**{**SEARCH, "polish_rounds": 0})
+    unpolished, scores = polish(generator, pool, reward, checkpoint.vocab, plain, torch.Generator().manual_seed(1), jobs=1)
+    assert torch.equal(unpolished, pool.codes)  # no round: the codes stay; the score is their neighbourhood's mean reward
+    m = plain.polish_samples
+    draws = pool.codes.repeat_interleave(m, 0) + plain.bandwidth * torch.randn(
+        len(pool) * m, pool.codes.shape[1], generator=torch.Generator().manual_seed(1))
+    decoded = smiles_from_noise(generator, draws, checkpoint.vocab)
+    rewards = [0.0 if s is None else float(np.nan_to_num(reward(to_mols([s]))[0])) for s in decoded]
+    np.testing.assert_allclose(scores, np.reshape(rewards, (len(pool), m)).mean(1), rtol=1e-9)

@@ -1,6 +1,6 @@
 """Training-throughput benchmark: graphs per second through the discriminator on this machine.
 
-    python -m molgan.benchmarks.training [--batch 128] [--seconds 5] [--threads 2]
+    python -m molgan.benchmarks.training [--batch 128] [--seconds 5] [--threads 2] [--config molgan/configs/gan.toml]
 
 Prints, in one run:
 - dense relational critic (molgan's): forward only, forward + backward;
@@ -9,7 +9,7 @@ Prints, in one run:
 - one discriminator step (generator forward, discriminator on real + generated, backward, Adam) per
   loss and regulariser: WGAN-GP (the MolGAN ports' recipe), logistic without a regulariser, with R1
   every step and with lazy R1 (every 16 steps), hinge;
-- a full training step of the default recipe (discriminator steps + generator/encoder step), as
+- a full training step of the GAN recipe (``--config``; discriminator step + generator/encoder step), as
   graphs through the discriminator per second (real + generated in its step, generated again in the
   generator's) and as training graphs per second.
 """
@@ -17,6 +17,7 @@ Prints, in one run:
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import time
 from collections.abc import Callable
 
@@ -24,11 +25,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from molgan.config import RunConfig
+
 from molgan.training.losses import max_valences
 from molgan.nn.build import build_modules
 from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step
 from molgan.chem.vocab import QM9_VOCABULARY
+
+
+GAN_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "gan.toml"
 
 
 def _rate(fn: Callable[[], None], graphs_per_call: int, seconds: float) -> float:
@@ -64,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--config", default=str(GAN_CONFIG), help="recipe of the full step (default: configs/gan.toml)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -71,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
 
     vocab = QM9_VOCABULARY
     data = load_dataset("qm9")
-    config = RunConfig()
+    from molgan.config import load_config
+
+    config = load_config(args.config)
     modules = build_modules(config.model, vocab)
     rng = np.random.default_rng(0)
     b = args.batch
@@ -104,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     # sparse reference on the same hard graphs
     from molgan.chem.pyg import to_pyg_batch
 
-    sparse = _sparse_critic(vocab)
+    sparse = _sparse_critic(vocab, config.model.critic_conv_dims)
     pyg = to_pyg_batch(fixed.nodes.numpy(), fixed.adj.numpy(), vocab)
     edge_type = pyg.edge_attr.argmax(-1)
     x = torch.cat([torch.zeros(pyg.x.shape[0], 1), pyg.x], dim=1)
@@ -149,8 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     label = f"n_critic={n_critic}, {settings.loss}, {settings.regularizer} every {settings.regularizer_every}, weight {cfg.critic.adversarial_weight}"
     recipe = _rate(recipe_step, 1, args.seconds)
     if through_d:
-        rows.append((f"default step, graphs through the discriminator ({label})", recipe * through_d))
-    rows.append(("default step, training graphs (batch of the generator step)", recipe * b))
+        rows.append((f"full step, graphs through the discriminator ({label})", recipe * through_d))
+    rows.append(("full step, training graphs (batch of the generator step)", recipe * b))
     for name, rate in rows:
         print(f"{name:<78} {rate:>10,.0f} graphs/s")
 

@@ -56,6 +56,9 @@ def register(app: typer.Typer) -> None:
         noise_scale: Optional[float] = typer.Option(
             None, help="Width of the model's noise prior (qm9: 0.4); smaller = closer to the data, less novel."
         ),
+        discriminator_keep: Optional[float] = typer.Option(
+            None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real."
+        ),
         corrected: bool = typer.Option(False, "--corrected", help="Apply valence correction (label results as corrected)."),
         jobs: Optional[int] = typer.Option(
             None, "--jobs", "-j",
@@ -81,7 +84,7 @@ def register(app: typer.Typer) -> None:
                 model, output, num, draws=draws, shard=part, seed=seed, raw=raw, unique=unique, max_draws=max_draws,
                 properties=names,
                 decoding=decoding, temperature=temperature, corrected=corrected, jobs=jobs, device=device,
-                noise_scale=noise_scale, force=force, progress=update,
+                noise_scale=noise_scale, discriminator_keep=discriminator_keep, force=force, progress=update,
             )
         label = " (valence-corrected)" if corrected else ""
         if result.output != "-":

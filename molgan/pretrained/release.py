@@ -2,7 +2,8 @@
 
     python -m molgan.pretrained.release runs/qm9/best --name qm9 --command "molgan train ..." [--samples 10000]
 
-Copies the weights (generator, encoder, critic; no optimizer state) and config into
+Copies the weights of the trained networks (generator, encoder, and the discriminator and reward
+network where the recipe trained them; no optimizer state) and config into
 ``molgan/pretrained/NAME/``, samples ``--samples`` raw graphs with seed 0 (no correction), and writes
 ``card.json`` with the metrics of :func:`molgan.evaluation.metrics.evaluate` against the QM9 training split.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -32,6 +32,31 @@ def fcd_reference_smiles(dataset: str = "qm9", size: int = FCD_REFERENCE_SIZE) -
     test = data.split("test")
     chosen = np.sort(np.random.default_rng(0).choice(test, size=min(size, len(test)), replace=False))
     return [data.smiles[i] for i in chosen]
+
+
+def untrained_modules(checkpoint) -> set[str]:
+    """Networks a checkpoint carries that its recipe never trained: the discriminator without an
+    adversarial term, the reward network without a reward."""
+    train = checkpoint.config.train
+    names = set()
+    if train.critic.adversarial_weight == 0:
+        names.add("critic")
+    if train.rl.reward is None:
+        names.add("reward_net")
+    return {name for name in names if checkpoint.has(name)}
+
+
+def write_trained_weights(source: Path, staging: Path) -> None:
+    """Copy ``source``'s weights and metadata into ``staging`` without the networks that were never trained."""
+    from safetensors.torch import load_file, save_file
+
+    checkpoint = load_checkpoint(source)
+    dropped = untrained_modules(checkpoint)
+    tensors = {k: v for k, v in load_file(str(Path(source) / WEIGHTS)).items() if k.split(".", 1)[0] not in dropped}
+    save_file(tensors, str(staging / WEIGHTS))
+    meta = json.loads((Path(source) / META).read_text())
+    meta["modules"] = [m for m in meta["modules"] if m not in dropped]
+    (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
 
 
 def chemistry_card(raw: list[str | None], dataset: str = "qm9", size: int = 10000) -> dict:
@@ -78,8 +103,7 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
         "chemistry": chemistry,
     }
     with atomic_dir(target, marker=META) as staging:
-        for file in (WEIGHTS, META):
-            shutil.copy2(Path(source) / file, staging / file)
+        write_trained_weights(Path(source), staging)
         (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 

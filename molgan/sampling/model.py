@@ -83,12 +83,40 @@ class Model:
             raise InputError(str(exc)) from exc
 
     def iter_raw(
-        self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, correct: bool = False
+        self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, correct: bool = False,
+        discriminator_keep: float | None = None,
     ) -> Iterator[list[str | None]]:
-        """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order."""
+        """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order.
+
+        ``discriminator_keep`` (for instance 0.8): discriminator rejection sampling
+        (:mod:`molgan.sampling.rejection`) keeps about that share of the graphs, those the trained
+        discriminator finds most real; blocks then hold only the accepted graphs.
+        """
         options = self._options(decoding, temperature, correct)
-        for nodes, adj in iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior):
+        keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
+        blocks = iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior)
+        for block, (nodes, adj) in enumerate(blocks):
+            if keep is not None:
+                chosen = keep.accept(nodes, adj, seed, block)
+                nodes, adj = nodes[chosen], adj[chosen]
             yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
+
+    def rejection_filter(self, keep: float, options: SamplingOptions | None = None):
+        """The :class:`~molgan.sampling.rejection.RejectionFilter` of this model's discriminator for ``keep``."""
+        from itertools import islice
+
+        from molgan.nn.build import build_critic
+        from molgan.sampling.rejection import CALIBRATION_BLOCKS, CALIBRATION_SEED, RejectionFilter, critic_scores
+
+        if not self.checkpoint.has("critic"):
+            raise InputError(f"{self.checkpoint.path} holds no trained discriminator: rejection sampling needs one")
+        critic = build_critic(self.config.model, self.vocab)
+        self.checkpoint.load_into("critic", critic)
+        critic.to(self.device).eval()
+        options = options or self._options(None, None, False)
+        calibration = islice(iter_graph_blocks(self.generator, CALIBRATION_SEED, options, self.device, prior=self.prior), CALIBRATION_BLOCKS)
+        scores = np.concatenate([critic_scores(critic, nodes, adj, self.vocab) for nodes, adj in calibration])
+        return RejectionFilter(critic, self.vocab, keep, scores)
 
     def iter_graphs(
         self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, start_block: int = 0

@@ -58,6 +58,7 @@ def sample_to_file(
     jobs: int | None = None,
     device: str = "cpu",
     noise_scale: float | None = None,
+    discriminator_keep: float | None = None,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SampleFileResult:
@@ -73,12 +74,16 @@ def sample_to_file(
     part I of N of a fixed number of draws (``raw`` with ``num``, or ``draws``): graphs
     ``[I * D // N, (I + 1) * D // N)``, the header (CSV, SMILES with properties) in part 0 only, and
     ``{shard}`` in ``output`` becomes I. ``progress(done)`` is called after each block (done:
-    molecules written, or graphs drawn with ``draws``). Every argument is checked before the model
-    is loaded; an existing ``output`` is refused unless ``force``.
+    molecules written, or graphs drawn with ``draws``). ``discriminator_keep``: discriminator
+    rejection sampling (:mod:`molgan.sampling.rejection`; one process, not sharded; with ``raw``, every
+    accepted graph). Every argument is checked before the model is loaded; an existing ``output`` is
+    refused unless ``force``.
     """
     from molgan.data.writers import check_output_path, check_properties, open_writer
 
     part = shard if isinstance(shard, Shard) else parse_shard(shard)
+    if discriminator_keep is not None and part.count > 1:
+        raise InputError("discriminator rejection sampling cannot be sharded: its accepted graphs are not a fixed range")
     start, stop = check_counts(num, draws, raw=raw, unique=unique, max_draws=max_draws, shard=part)
     output = part.name(str(output))
     workers = auto_jobs(stop - start if draws is not None or raw else num, jobs)
@@ -102,7 +107,11 @@ def sample_to_file(
     torch.set_num_threads(1)
     try:
         update = progress or _no_progress
-        blocks = _smiles_blocks(model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK)
+        if discriminator_keep is not None:
+            blocks = model.iter_raw(seed, decoding=decoding, temperature=temperature, correct=corrected,
+                                    discriminator_keep=discriminator_keep)
+        else:
+            blocks = _smiles_blocks(model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK)
         try:
             with open_writer(output, properties=names, force=force, header=part.index == 0) as writer:
                 if draws is None and not raw:
