@@ -19,3 +19,18 @@ def test_a_shipped_model_reproduces_its_card(name):
     assert measured["validity"] == pytest.approx(card["validity"], abs=0.01)
     assert measured["unique@1000"] == pytest.approx(card["unique@1000"], abs=0.01)
     assert measured["qed_mean"] == pytest.approx(card["qed_mean"], abs=0.01)
+
+
+def test_every_shipped_card_compares_its_chemistry_with_the_training_data():
+    import json
+    from pathlib import Path
+
+    from molgan.checkpoint import load_checkpoint
+    from molgan.pretrained.release import untrained_modules
+
+    root = Path(__file__).resolve().parents[1] / "molgan" / "pretrained"
+    for card_file in sorted(root.glob("*/card.json")):
+        chemistry = json.loads(card_file.read_text())["chemistry"]
+        for side in ("samples", "training_data"):
+            assert {"charged", "unusual_bond", "alert_pains", "alert_brenk"} <= set(chemistry[side]), card_file
+        assert not untrained_modules(load_checkpoint(card_file.parent)), card_file  # nothing untrained is shipped
