@@ -65,12 +65,6 @@ class LossWeights:
         )
 
 
-def fake_graphs(modules: GanModules, z: Tensor, relaxation: str) -> tuple[Tensor, Tensor]:
-    """Relaxed (differentiable) generated graphs for noise ``z``."""
-    node_logits, edge_logits = modules.generator(z)
-    return relax(node_logits, relaxation), relax(edge_logits, relaxation)
-
-
 def straight_through(node_logits: Tensor, edge_logits: Tensor) -> tuple[Tensor, Tensor]:
     """The argmax graph as one-hot tensors, with the softmax's gradient (straight-through estimator).
 
@@ -85,11 +79,11 @@ def straight_through(node_logits: Tensor, edge_logits: Tensor) -> tuple[Tensor, 
     return nodes, torch.cat([1.0 - bonds.sum(-1, keepdim=True), bonds], dim=-1)
 
 
-def discriminator_input(modules: GanModules, z: Tensor, critic_input: str, relaxation: str) -> tuple[Tensor, Tensor]:
-    """Generated graphs for noise ``z`` as the discriminator sees them (``straight_through`` or ``relaxed``)."""
+def discriminator_input(logits: tuple[Tensor, Tensor], critic_input: str, relaxation: str) -> tuple[Tensor, Tensor]:
+    """Generated graphs of generator ``logits`` as the discriminator sees them (``straight_through`` or ``relaxed``)."""
     if critic_input == "relaxed":
-        return fake_graphs(modules, z, relaxation)
-    return straight_through(*modules.generator(z))
+        return relax(logits[0], relaxation), relax(logits[1], relaxation)
+    return straight_through(*logits)
 
 
 @dataclass(frozen=True)
@@ -124,7 +118,7 @@ def critic_step(
     uses torch's RNG).
     """
     with torch.no_grad():
-        fake = discriminator_input(modules, z, settings.input, relaxation)
+        fake = discriminator_input(modules.generator(z), settings.input, relaxation)
     real_graphs = (real.nodes_onehot, real.adj_onehot)
     scores = modules.critic(torch.cat([real_graphs[0], fake[0]]), torch.cat([real_graphs[1], fake[1]]))
     real_scores, fake_scores = scores[: len(real.nodes)], scores[len(real.nodes):]
@@ -205,7 +199,7 @@ def generator_terms(
     rl_on = _rl_on(modules, weights)
     terms: dict[str, Tensor] = {}
     if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
-        judged = straight_through(*logits) if critic.input == "straight_through" else fake
+        judged = fake if critic.input == "relaxed" else discriminator_input(logits, critic.input, relaxation)
         terms["g_adv"] = adversarial_term(modules, judged, critic.loss)
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake)
