@@ -392,4 +392,6 @@ def load_reference(reference: str | Path) -> list[str]:
         dataset = load_dataset(reference)
     except (KeyError, ValueError, FileNotFoundError) as exc:
         raise InputError(f"reference {reference!r}: no such file or data set (data sets: qm9, moses-sample, moses): {exc}") from None
-    return _valid(canonicalize(dataset.smiles[int(i)] for i in dataset.split("train")))
+    # A data set keeps canonical SMILES of valid single-fragment molecules only (molgan.data.featurize
+    # checks each graph's round trip): no second canonicalisation.
+    return [dataset.smiles[int(i)] for i in dataset.split("train")]
