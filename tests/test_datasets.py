@@ -129,6 +129,37 @@ def test_qm9_subset_is_exact(tmp_path):
     assert data.report.n_kept >= 0.99 * 3000
 
 
+def test_the_shipped_qm9_graphs_are_a_fresh_encoding_and_are_read_at_the_first_load(tmp_path, monkeypatch):
+    """The first rows of datasets/graphs equal an encoding of the first QM9 records made now; the
+    first load reads them (no encoding) when every option matches, this RDKit's version included."""
+    with gzip.open(bundled_file("qm9.csv.gz"), "rt") as handle:
+        lines = list(itertools.islice(handle, 2001))
+    path = tmp_path / "qm9_head.csv"
+    path.write_text("".join(lines))
+    head = load_dataset(path, vocab=QM9_VOCABULARY, cache=False)
+    shipped = sorted((datasets.Path(bundled_file("qm9.csv.gz")).parent / "graphs").glob("qm9-*.json"))
+    assert len(shipped) == 1
+    with np.load(shipped[0].with_suffix(".npz"), allow_pickle=False) as data:
+        smiles = data["smiles"].tobytes().decode("utf-8").split("\n")
+        nodes, bonds = data["nodes"], data["bonds"]
+    m = len(head)
+    assert smiles[:m] == head.smiles
+    np.testing.assert_array_equal(nodes[:m], head.nodes)
+    np.testing.assert_array_equal(bonds[:m], head.adj.bonds)
+
+    built_with = json.loads(shipped[0].read_text())["options"]["rdkit"]
+    monkeypatch.setattr(datasets, "_featurize", lambda *a, **k: pytest.fail("encoded instead of read"))
+    if built_with != datasets.rdkit.__version__:
+        with pytest.raises(pytest.fail.Exception, match="encoded instead of read"):  # another RDKit: not used
+            load_dataset("qm9", cache_dir=tmp_path / "cache")
+        return
+    qm9 = load_dataset("qm9", cache_dir=tmp_path / "cache")
+    assert len(qm9) == len(smiles) and qm9.smiles[:m] == head.smiles
+    assert len(qm9.split("train")) == round(0.8 * len(qm9))
+    with pytest.raises(pytest.fail.Exception, match="encoded instead of read"):
+        load_dataset("qm9", cache_dir=tmp_path / "other", shipped=False)
+
+
 def test_moses_sample_is_bundled():
     data = load_dataset("moses-sample")
     assert data.report.n_read == 2000 and len(data) >= 1990

@@ -125,6 +125,7 @@ def load_dataset(
     split_seed: int = 0,
     split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
     jobs: int = 0,
+    shipped: bool = True,
 ) -> MolDataset:
     """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
@@ -133,7 +134,8 @@ def load_dataset(
     ``too_many_atoms``). ``fragments``: ``"skip"`` several-fragment molecules or keep the
     ``"largest"`` fragment. With ``cache=True`` the encoded arrays are reused when the source file
     and the options are unchanged. ``jobs`` processes encode a file of more than one chunk
-    (0 or -1: all cores).
+    (0 or -1: all cores). ``shipped=False`` encodes a bundled data set even where its encoded graphs
+    are shipped (``datasets/graphs``; they are read only when every option matches).
     """
     if fragments not in FRAGMENT_POLICIES:
         raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
@@ -160,7 +162,7 @@ def load_dataset(
     if cache:
         key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:24]
         stem = _cache_root(cache_dir) / f"{_safe_name(str(source))}-{key}"
-        cached = _read_cache(stem, options)
+        cached = _read_cache(stem, options) or (_read_shipped_graphs(stem.name, options) if shipped else None)
         if cached is not None:
             smiles, nodes, bonds, cached_vocab, report = cached
             splits = _cached_split(stem, len(smiles), split_seed, fractions)
@@ -312,6 +314,19 @@ def _read_cache(stem: Path, options: dict):
         return smiles, nodes, bonds, vocab, report
     except Exception:  # any damage (truncated zip, bad JSON, missing key): rebuild
         return None
+
+
+def _read_shipped_graphs(name: str, options: dict):
+    """The encoded graphs shipped in ``datasets/graphs/<name>.npz`` (QM9), if their options match.
+
+    The name carries the hash of the options (source file, vocabulary, RDKit version, format), so a
+    different RDKit or featurizer simply misses and the data set is encoded as for any other file.
+    """
+    try:
+        meta = bundled_file(f"graphs/{name}.json")
+    except InputError:
+        return None
+    return _read_cache(meta.with_suffix(""), options)
 
 
 def _write_cache(stem: Path, options: dict, smiles, nodes, bonds, vocab: Vocabulary, report: LoadReport) -> bool:
