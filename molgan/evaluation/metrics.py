@@ -69,6 +69,18 @@ def _valid(canonical: Sequence[str | None]) -> list[str]:
     return [s for s in canonical if s is not None]
 
 
+class CanonicalSmiles(list):
+    """A list of canonical SMILES (:func:`molgan.chem.mol.canonical_key`) of valid molecules, as
+    :func:`load_reference` returns them: the metrics use it as it is instead of parsing it again."""
+
+
+def canonical_valid(smiles: Iterable[str | None]) -> list[str]:
+    """The canonical SMILES of the valid entries, in order (a :class:`CanonicalSmiles` passes through)."""
+    if isinstance(smiles, CanonicalSmiles):
+        return smiles
+    return _valid(canonicalize(smiles))
+
+
 def _ratio(num: int, den: int) -> float:
     return num / den if den else math.nan
 
@@ -112,7 +124,7 @@ def novelty(smiles: Sequence[str | None], reference: Iterable[str]) -> float:
     The shipped model cards' novelty figures are this definition against the QM9 training split
     (:func:`load_reference` of ``"qm9"``).
     """
-    return _novelty(set(_valid(canonicalize(smiles))), set(_valid(canonicalize(reference))))
+    return _novelty(set(canonical_valid(smiles)), set(canonical_valid(reference)))
 
 
 def _novelty(unique: set[str], reference: set[str]) -> float:
@@ -175,7 +187,7 @@ def fcd(
     ``NaN`` if fewer than 2 generated molecules are valid. ``n_jobs`` processes one-hot encode SMILES.
     """
     if not isinstance(reference, FCDStats):
-        reference = _valid(canonicalize(reference))
+        reference = canonical_valid(reference)
     return _fcd(_valid(canonicalize(gen_smiles)), reference, n_jobs=n_jobs, device=device, cache=cache)
 
 
@@ -236,12 +248,12 @@ def evaluate(
         if len(valid) >= k:
             result[f"unique@{k}"] = _unique_at(valid, k)
 
-    reference_valid = None if reference is None else _valid(canonicalize(reference))
+    reference_valid = None if reference is None else canonical_valid(reference)
     if reference_valid is not None:
         result["novelty"] = _novelty(set(first_of), set(reference_valid))
     if compute_fcd:
         if fcd_reference is not None and not isinstance(fcd_reference, FCDStats):
-            fcd_reference = _valid(canonicalize(fcd_reference))
+            fcd_reference = canonical_valid(fcd_reference)
         fcd_against = fcd_reference if fcd_reference is not None else reference_valid
         if fcd_against is not None:
             result["fcd"] = _fcd(valid, fcd_against, n_jobs=n_jobs, device="cpu", cache=True)
@@ -364,7 +376,7 @@ def _read_lines(f, want: str) -> list[str | None]:
     return out
 
 
-def load_reference(reference: str | Path) -> list[str]:
+def load_reference(reference: str | Path) -> CanonicalSmiles:
     """The reference molecules of novelty and FCD, as canonical SMILES of the valid ones, in order.
 
     The one rule, for ``evaluate``, ``screen --novel-against`` and the API alike: a data set name
@@ -380,7 +392,7 @@ def load_reference(reference: str | Path) -> list[str]:
     if path.exists() or path.suffix or "/" in reference or "\\" in reference:
         if not path.is_file():
             raise InputError(f"reference {path}: no such file (or give a data set name such as qm9)")
-        smiles = _valid(canonicalize(text for text, _, _ in iter_molecules(path)))
+        smiles = CanonicalSmiles(canonical_valid(text for text, _, _ in iter_molecules(path)))
         if not smiles:
             raise InputError(f"reference {path}: no valid SMILES")
         return smiles
@@ -394,4 +406,4 @@ def load_reference(reference: str | Path) -> list[str]:
         raise InputError(f"reference {reference!r}: no such file or data set (data sets: qm9, moses-sample, moses): {exc}") from None
     # A data set keeps canonical SMILES of valid single-fragment molecules only (molgan.data.featurize
     # checks each graph's round trip): no second canonicalisation.
-    return [dataset.smiles[int(i)] for i in dataset.split("train")]
+    return CanonicalSmiles(dataset.smiles[int(i)] for i in dataset.split("train"))
