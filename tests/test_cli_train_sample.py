@@ -170,7 +170,7 @@ def error_runs(tmp_path_factory, files, tiny_model_dir):
             continue
         argv = [a.format(model=tiny_model_dir, tmp=tmp, files=files) for a in args]
         started[name] = subprocess.Popen(
-            ["nice", "-n", "19", sys.executable, "-m", "molgan.cli.main", *argv],
+            [sys.executable, "-m", "molgan.cli.main", *argv],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
     return {name: (p.wait(timeout=180), *p.communicate()) for name, p in started.items()}
