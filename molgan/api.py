@@ -73,6 +73,7 @@ def train(
     progress: ProgressCallback | None = None,
     command: str | None = None,
     force: bool = False,
+    delimiter: str | None = None,
     **overrides: Any,
 ) -> TrainResult:
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
@@ -81,7 +82,8 @@ def train(
     ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
     training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
-    ``force`` (which removes that run's outputs and starts over).
+    ``force`` (which removes that run's outputs and starts over). ``max_atoms``, ``smiles_column``
+    and ``delimiter`` (forced table delimiter) apply to a ``data`` file as in :func:`load_dataset`.
     """
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
     from molgan.training.loop import TrainingData
@@ -103,7 +105,7 @@ def train(
         else:
             run = RunConfig()
         run = run.with_overrides(**overrides)
-    dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column)
+    dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter)
     reward = None
     data = TrainingData.from_dataset(dataset)
     if run.train.rl.reward:
@@ -169,16 +171,20 @@ def score_file(
     smiles_column: str | None = None,
     n_jobs: int = 1,
     force: bool = False,
+    delimiter: str | None = None,
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
     One row per input record (its columns kept; unreadable ones with empty scores and a ``reason``);
     ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
     (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
+    ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
     """
     from molgan.scoring.score_file import score_file as _score_file
 
-    return _score_file(input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force)
+    return _score_file(
+        input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force, delimiter=delimiter
+    )
 
 
 def optimize(
@@ -258,6 +264,7 @@ def screen_file(
     *,
     smiles_column: str | None = None,
     force: bool = False,
+    delimiter: str | None = None,
     **filters: Any,
 ) -> ScreenFileResult:
     """Screen a file of molecules into a file, as ``molgan screen IN -o OUT`` (same bytes).
@@ -266,12 +273,15 @@ def screen_file(
     fields, as for :func:`screen` (``where``, ``lipinski``, ``pains``, ``brenk``, ``novel_against``,
     ``unique``, ``properties``). OUT gets ``smiles``, the other columns of IN and the properties.
     Returns a :class:`molgan.evaluation.screen_file.ScreenFileResult` (``report``, ``n_written``,
-    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report. ``delimiter``
+    (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
     """
     from molgan.evaluation.screen import spec_from
     from molgan.evaluation.screen_file import screen_file as _screen_file
 
-    return _screen_file(input, output, spec_from(spec, filters), smiles_column=smiles_column, force=force)
+    return _screen_file(
+        input, output, spec_from(spec, filters), smiles_column=smiles_column, force=force, delimiter=delimiter
+    )
 
 
 def draw(
@@ -316,18 +326,21 @@ def write(
     return write_molecules(path, smiles, mols, properties=_names(properties), force=force)
 
 
-def read(path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all") -> ReadResult:
+def read(
+    path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all", delimiter: str | None = None
+) -> ReadResult:
     """Read the molecules of a ``.smi``, ``.csv``, ``.tsv`` or ``.sdf`` file (optionally ``.gz``).
 
     Returns a :class:`molgan.data.readers.ReadResult`: ``smiles``, ``mols``, ``records`` (other columns)
     of each usable record, ``n_read`` and ``skipped`` (counts by reason). ``smiles_column`` picks
     the column of a table (default: ``smiles`` in any case); ``keep_fragments``: ``"all"``,
-    ``"skip"`` or ``"largest"``. A missing file raises :class:`~molgan.errors.InputError`, a file
+    ``"skip"`` or ``"largest"``; ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter.
+    A missing file raises :class:`~molgan.errors.InputError`, a file
     without one usable molecule :class:`~molgan.errors.NothingUsableError`.
     """
     from molgan.data.readers import read_molecules
 
-    return read_molecules(path, smiles_column, keep_fragments=keep_fragments)
+    return read_molecules(path, smiles_column, keep_fragments=keep_fragments, delimiter=delimiter)
 
 
 def models(*, installed_only: bool = True) -> dict[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.evaluation import fcd as fcd_stats
 from molgan.evaluation import metrics
 from molgan.errors import NothingUsableError
@@ -54,9 +55,10 @@ def evaluate(
     benchmark: str | None = typer.Option(
         None, "--benchmark", help="'moses': MOSES's metrics against its test sets (ignores --reference)."
     ),
+    delimiter: str | None = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
 ) -> None:
     """Validity, uniqueness, novelty, FCD, internal diversity and property means of generated SMILES."""
-    smiles = metrics.read_generated(file, smiles_column=smiles_column)
+    smiles = metrics.read_generated(file, smiles_column=smiles_column, delimiter=delimiter)
     if not smiles:
         raise NothingUsableError(f"{file}: no samples")
     if benchmark is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.scoring import AGGREGATIONS, COMPONENTS, PRESETS, TRANSFORMS, load_reward
 
 _EPILOG = """\
@@ -43,6 +44,7 @@ def score(
     ),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Processes to score with (0 or -1: all cores)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
+    delimiter: str | None = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
     from molgan.scoring.score_file import score_file
@@ -52,7 +54,7 @@ def score(
         loaded = load_reward(reward)
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
-    done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force)
+    done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter)
     where_to = "standard output" if output == "-" else output
     typer.echo(f"scored {done.n_scored} molecules from {file} with {loaded} -> {where_to}", err=True)
     for old, new in done.renamed.items():

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.errors import InputError
 
 EXAMPLES = """
@@ -54,6 +55,7 @@ def register(app: typer.Typer) -> None:
         ),
         max_atoms: Optional[int] = typer.Option(None, help="Largest molecule kept from --data."),
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
+        delimiter: Optional[str] = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
         checkpoint_minutes: Optional[float] = typer.Option(
@@ -100,7 +102,7 @@ def register(app: typer.Typer) -> None:
 
             result = train(
                 out, config=config, resume=resume, force=force, init_from=init, max_atoms=max_atoms,
-                smiles_column=smiles_column, progress=report,
+                smiles_column=smiles_column, delimiter=delimiter, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
         best = result.best

@@ -32,6 +32,7 @@ from molgan.errors import InputError, NothingUsableError
 from molgan.data.atomic import atomic_file
 from molgan.data.featurize import featurize
 from molgan.data.packed import PackedAdjacency, num_pairs
+from molgan.data.readers import parse_delimiter
 from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 from molgan.jobs import resolve_jobs
 
@@ -126,6 +127,7 @@ def load_dataset(
     split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
     jobs: int = 0,
     shipped: bool = True,
+    delimiter: str | None = None,
 ) -> MolDataset:
     """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
@@ -136,6 +138,7 @@ def load_dataset(
     and the options are unchanged. ``jobs`` processes encode a file of more than one chunk
     (0 or -1: all cores). ``shipped=False`` encodes a bundled data set even where its encoded graphs
     are shipped (``datasets/graphs``; they are read only when every option matches).
+    ``delimiter`` forces the delimiter of a table file (default: sniffed).
     """
     if fragments not in FRAGMENT_POLICIES:
         raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
@@ -143,6 +146,7 @@ def load_dataset(
     jobs = resolve_jobs(jobs, "jobs")
     if max_atoms is not None and max_atoms < 1:
         raise InputError(f"max_atoms must be >= 1, got {max_atoms}")
+    delimiter = parse_delimiter(delimiter)
     path, column, default_vocab = resolve_source(source)
     column = smiles_column or column
     vocab = vocab or default_vocab
@@ -158,6 +162,8 @@ def load_dataset(
         "max_atoms": max_atoms,
         "fragments": fragments,
     }
+    if delimiter is not None:  # only then: the cache keys of existing data sets stay as they were
+        options["delimiter"] = delimiter
     stem = None
     if cache:
         key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:24]
@@ -169,7 +175,7 @@ def load_dataset(
             adj = PackedAdjacency(bonds, cached_vocab.max_atoms)
             return MolDataset(smiles, nodes, adj, cached_vocab, report, splits, stem.with_suffix(".npz"))
 
-    smiles, nodes, bonds, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments, jobs)
+    smiles, nodes, bonds, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments, jobs, delimiter)
     splits = make_split(len(smiles), split_seed, fractions)
     if stem is not None and _write_cache(stem, options, smiles, nodes, bonds, vocab, report):
         _write_split(stem, split_seed, fractions, splits)
@@ -246,8 +252,11 @@ def _featurize(
     max_atoms: int | None,
     fragments: str,
     jobs: int,
+    delimiter: str | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
-    done = featurize(path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs)
+    done = featurize(
+        path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs, delimiter=delimiter
+    )
     report = LoadReport(source=source, n_read=done.n_read, n_valid=done.n_valid)
     report.n_representable = done.n_representable
     report.max_atoms = done.vocab.max_atoms

@@ -108,15 +108,15 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
 
 def featurize(
     path: Path, source: str, column: str | None, *, fragments: str, vocab: Vocabulary | None, max_atoms: int | None,
-    jobs: int = 1, chunk: int = CHUNK,
+    jobs: int = 1, chunk: int = CHUNK, delimiter: str | None = None,
 ) -> Featurized:
     """Read the records of ``path`` here and encode them on ``jobs`` processes.
 
     ``vocab=None`` infers the vocabulary (``max_atoms`` caps its size); the counts of the reader and
-    of the workers are added up in ``Featurized``.
+    of the workers are added up in ``Featurized``. ``delimiter`` forces a table's delimiter.
     """
     tally = ReadTally()
-    texts = iter_smiles_texts(path, column, tally=tally)
+    texts = iter_smiles_texts(path, column, tally=tally, delimiter=delimiter)
     task = functools.partial(encode_chunk, fragments=fragments, vocab=vocab, max_atoms=max_atoms)
     seen: set[str] = set()
     kept: list[str] = []

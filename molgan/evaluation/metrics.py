@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
@@ -304,7 +305,9 @@ class _TolerantGzip(io.RawIOBase):
         super().close()
 
 
-def read_generated(path: str | Path, smiles_column: str | None = None) -> list[str | None]:
+def read_generated(
+    path: str | Path, smiles_column: str | None = None, *, delimiter: str | None = None
+) -> list[str | None]:
     """Every generated sample of a file, in order: its SMILES, or ``None`` where the cell is empty.
 
     Unlike a data-set reader this drops nothing that stands for a sample, since an unparsable or
@@ -312,24 +315,26 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
     column (matched case-insensitively; or ``smiles_column``), and an empty cell is an invalid
     sample. ``.smi`` / ``.smiles`` / ``.txt`` take the first whitespace-separated field of each
     non-blank line (blank lines are not samples); a first line naming a ``smiles`` column is a
-    header. Each may be gzipped (``.csv.gz``). SD files and ``-`` (standard input, format sniffed)
+    header. A table's delimiter is sniffed from its header line unless ``delimiter`` forces it
+    (:func:`molgan.data.readers.parse_delimiter`). Each may be gzipped (``.csv.gz``). SD files and ``-`` (standard input, format sniffed)
     are read by :func:`molgan.data.readers.iter_records`: one sample per record, an unreadable one
     ``None``. Raises :class:`~molgan.errors.InputError` for a missing file, an unknown format or a
     missing column.
     """
-    from molgan.data.readers import SDF_SUFFIXES, is_stdin, iter_records
+    from molgan.data.readers import SDF_SUFFIXES, is_stdin, iter_records, parse_delimiter
 
+    forced = parse_delimiter(delimiter)
     path = Path(path)
     suffix = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if is_stdin(path) or (suffix in SDF_SUFFIXES and path.is_file()):
-        return [record.smiles or None for record in iter_records(path, smiles_column)]
+        return [record.smiles or None for record in iter_records(path, smiles_column, delimiter=forced)]
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     want = (smiles_column or "smiles").lower()
     try:
         with _open_text(path) as f:
             if suffix in _DELIMITERS:
-                return _read_table(f, _DELIMITERS[suffix], want, path)
+                return _read_table(f, forced, _DELIMITERS[suffix], want, path)
             if suffix in _LINE_FORMATS:
                 return _read_lines(f, want)
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
@@ -338,9 +343,13 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
     raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}; use {known} (optionally .gz)")
 
 
-def _read_table(f, delimiter: str, want: str, path: Path) -> list[str | None]:
+def _read_table(f, forced: str | None, default: str, want: str, path: Path) -> list[str | None]:
+    from molgan.data.readers import sniff_delimiter
+
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # huge cells become invalid samples
-    reader = csv.reader(f, delimiter=delimiter)
+    first = f.readline()
+    delimiter = forced or sniff_delimiter(first, default)
+    reader = csv.reader(itertools.chain([first], f) if first else f, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         return []

@@ -44,26 +44,29 @@ def score_file(
     smiles_column: str | None = None,
     jobs: int = 1,
     force: bool = False,
+    delimiter: str | None = None,
 ) -> ScoreFileResult:
     """Write ``smiles``, the other columns of ``input``, per-component raw and transformed scores,
     ``total`` and ``reason`` of each record of ``input`` to the CSV ``output`` (``"-"``: standard output).
 
     ``reward`` is a preset name, a TOML file or a :class:`~molgan.scoring.reward.Reward`; ``jobs``
     processes score (0 or -1: all cores). An existing ``output`` is refused unless ``force``; an input
-    column named like a score column is written as ``input_<name>``.
+    column named like a score column is written as ``input_<name>``. ``delimiter`` forces a table's
+    delimiter (default: sniffed from its header line).
     """
-    from molgan.data.readers import ReadTally, is_stdin, iter_records
+    from molgan.data.readers import ReadTally, is_stdin, iter_records, parse_delimiter
     from molgan.data.writers import STDOUT, check_output_path, input_column_name
     from molgan.scoring import load_reward
 
     jobs = resolve_jobs(jobs)
+    delimiter = parse_delimiter(delimiter)
     if str(output) != STDOUT:
         check_output_path(output, force=force)
     if not is_stdin(input) and not Path(input).exists():
         raise InputError(f"file not found: {input}")
     loaded = reward if isinstance(reward, Reward) else load_reward(reward)
     tally = ReadTally()
-    records = list(iter_records(input, smiles_column, tally=tally))
+    records = list(iter_records(input, smiles_column, tally=tally, delimiter=delimiter))
     valid = [i for i, r in enumerate(records) if r.mol is not None]
     if not valid:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
