@@ -74,6 +74,7 @@ def train(
     command: str | None = None,
     force: bool = False,
     delimiter: str | None = None,
+    fragments: str = "skip",
     **overrides: Any,
 ) -> TrainResult:
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
@@ -82,8 +83,9 @@ def train(
     ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
     training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
-    ``force`` (which removes that run's outputs and starts over). ``max_atoms``, ``smiles_column``
-    and ``delimiter`` (forced table delimiter) apply to a ``data`` file as in :func:`load_dataset`.
+    ``force`` (which removes that run's outputs and starts over). ``max_atoms``, ``smiles_column``,
+    ``delimiter`` (forced table delimiter) and ``fragments`` (``"skip"`` several-fragment molecules or
+    keep the ``"largest"`` fragment) apply to a ``data`` file as in :func:`load_dataset`.
     """
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
     from molgan.training.loop import TrainingData
@@ -105,7 +107,9 @@ def train(
         else:
             run = RunConfig()
         run = run.with_overrides(**overrides)
-    dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter)
+    dataset = load_dataset(
+        run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments
+    )
     reward = None
     data = TrainingData.from_dataset(dataset)
     if run.train.rl.reward:
@@ -172,6 +176,7 @@ def score_file(
     n_jobs: int = 1,
     force: bool = False,
     delimiter: str | None = None,
+    keep_fragments: str = "all",
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
@@ -179,11 +184,13 @@ def score_file(
     ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
     (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
     ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
+    ``keep_fragments="largest"`` scores the largest fragment of each record (salts stripped).
     """
     from molgan.scoring.score_file import score_file as _score_file
 
     return _score_file(
-        input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force, delimiter=delimiter
+        input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force, delimiter=delimiter,
+        keep_fragments=keep_fragments,
     )
 
 

@@ -56,15 +56,50 @@ def test_every_reading_command_takes_delimiter(tmp_path, command):
     assert bad.exit_code != 0 and "unknown delimiter" in str(bad.exception or bad.output)
 
 
-def test_train_passes_delimiter_to_the_data_set(tmp_path, monkeypatch):
+@pytest.fixture
+def dataset_options(monkeypatch):
+    """The options ``molgan train`` passes to ``load_dataset`` (which then stops the run)."""
     import molgan.api
 
     seen = {}
 
     def fake_load_dataset(source, **options):
-        seen.update(options)
+        seen.update(options, source=source)
         raise InputError("stop here")
 
     monkeypatch.setattr(molgan.api, "load_dataset", fake_load_dataset)
+    return seen
+
+
+def test_train_passes_delimiter_to_the_data_set(tmp_path, dataset_options):
     result = runner.invoke(app, ["train", "--data", "x.csv", "--out", str(tmp_path / "run"), "--delimiter", ";", "-q"])
-    assert result.exit_code != 0 and seen["delimiter"] == ";"
+    assert result.exit_code != 0 and dataset_options["delimiter"] == ";"
+
+
+def test_score_fragments_largest_strips_salts(tmp_path):
+    path = tmp_path / "salts.csv"
+    path.write_text("id,smiles\na,CC(=O)[O-].[Na+]\nb,CCO\n")
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(out), "--fragments", "largest"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in out.read_text().splitlines()[1:]]
+    assert [r[:2] for r in rows] == [["CC(=O)[O-]", "a"], ["CCO", "b"]] and all(r[-2] for r in rows)
+    assert "1 records reduced to their largest fragment" in result.output
+    skip = runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(out), "--fragments", "skip", "--force"])
+    assert skip.exit_code == 0 and out.read_text().splitlines()[1].endswith(",several_fragments")
+    bad = runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(out), "--fragments", "most", "--force"])
+    assert bad.exit_code != 0
+
+
+def test_train_passes_fragments_to_the_data_set(tmp_path, dataset_options):
+    result = runner.invoke(app, ["train", "--data", "x.csv", "--out", str(tmp_path / "run"), "--fragments", "largest", "-q"])
+    assert result.exit_code != 0 and dataset_options["fragments"] == "largest"
+
+
+def test_a_data_file_of_salts_trains_with_fragments_largest(tmp_path):
+    from molgan.data.datasets import load_dataset
+
+    path = tmp_path / "salts.smi"
+    path.write_text("CC(=O)[O-].[Na+]\nCCO\nCCN.Cl\n")
+    assert load_dataset(path, cache=False).smiles == ["CCO"]
+    assert sorted(load_dataset(path, fragments="largest", cache=False).smiles) == ["CC(=O)[O-]", "CCN", "CCO"]

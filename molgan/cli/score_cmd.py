@@ -45,24 +45,38 @@ def score(
     jobs: int = typer.Option(1, "--jobs", "-j", help="Processes to score with (0 or -1: all cores)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
     delimiter: str | None = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
+    fragments: str = typer.Option(
+        "all", "--fragments", help="all (as read), largest (score the largest fragment: strips salts) or skip."
+    ),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
+    from molgan.data.readers import FRAGMENT_POLICIES, NOTES
+    from molgan.errors import InputError
     from molgan.scoring.score_file import score_file
+
+    if fragments not in FRAGMENT_POLICIES:
+        raise InputError(f"--fragments must be one of {', '.join(FRAGMENT_POLICIES)}, got {fragments!r}")
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = load_reward(reward)
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
-    done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter)
+    done = score_file(
+        file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter,
+        keep_fragments=fragments,
+    )
     where_to = "standard output" if output == "-" else output
     typer.echo(f"scored {done.n_scored} molecules from {file} with {loaded} -> {where_to}", err=True)
     for old, new in done.renamed.items():
         typer.echo(f"note: input column {old!r} is written as {new!r} (a score column has its name)", err=True)
-    if done.skipped:
-        details = ", ".join(f"{n} {reason}" for reason, n in sorted(done.skipped.items()))
+    dropped = {reason: n for reason, n in done.skipped.items() if reason not in NOTES}
+    if dropped:
+        details = ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items()))
         unread = len(done.table) - done.n_scored
         typer.echo(f"{unread} of {len(done.table)} records could not be read ({details}): kept with empty scores", err=True)
+    if done.skipped.get("fragments_reduced"):
+        typer.echo(f"note: {done.skipped['fragments_reduced']} records reduced to their largest fragment", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -56,6 +56,9 @@ def register(app: typer.Typer) -> None:
         max_atoms: Optional[int] = typer.Option(None, help="Largest molecule kept from --data."),
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
         delimiter: Optional[str] = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
+        fragments: str = typer.Option(
+            "skip", "--fragments", help="Several-fragment molecules of --data: skip, or keep the largest (strips salts)."
+        ),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
         checkpoint_minutes: Optional[float] = typer.Option(
@@ -102,7 +105,7 @@ def register(app: typer.Typer) -> None:
 
             result = train(
                 out, config=config, resume=resume, force=force, init_from=init, max_atoms=max_atoms,
-                smiles_column=smiles_column, delimiter=delimiter, progress=report,
+                smiles_column=smiles_column, delimiter=delimiter, fragments=fragments, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
         best = result.best

@@ -45,6 +45,7 @@ def score_file(
     jobs: int = 1,
     force: bool = False,
     delimiter: str | None = None,
+    keep_fragments: str = "all",
 ) -> ScoreFileResult:
     """Write ``smiles``, the other columns of ``input``, per-component raw and transformed scores,
     ``total`` and ``reason`` of each record of ``input`` to the CSV ``output`` (``"-"``: standard output).
@@ -52,7 +53,9 @@ def score_file(
     ``reward`` is a preset name, a TOML file or a :class:`~molgan.scoring.reward.Reward`; ``jobs``
     processes score (0 or -1: all cores). An existing ``output`` is refused unless ``force``; an input
     column named like a score column is written as ``input_<name>``. ``delimiter`` forces a table's
-    delimiter (default: sniffed from its header line).
+    delimiter (default: sniffed from its header line). ``keep_fragments``: ``"all"`` (as read),
+    ``"largest"`` (salts stripped: the largest fragment is scored and written) or ``"skip"`` (a
+    several-fragment record gets empty scores and the reason ``several_fragments``).
     """
     from molgan.data.readers import ReadTally, is_stdin, iter_records, parse_delimiter
     from molgan.data.writers import STDOUT, check_output_path, input_column_name
@@ -66,7 +69,7 @@ def score_file(
         raise InputError(f"file not found: {input}")
     loaded = reward if isinstance(reward, Reward) else load_reward(reward)
     tally = ReadTally()
-    records = list(iter_records(input, smiles_column, tally=tally, delimiter=delimiter))
+    records = list(iter_records(input, smiles_column, keep_fragments=keep_fragments, tally=tally, delimiter=delimiter))
     valid = [i for i, r in enumerate(records) if r.mol is not None]
     if not valid:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
