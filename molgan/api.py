@@ -159,12 +159,19 @@ def evaluate(
 def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, n_jobs: int = 1) -> ScoreTable:
     """Score molecules (SMILES or RDKit molecules) with a reward preset or TOML file.
 
-    Returns a :class:`molgan.scoring.ScoreTable` (per component raw and transformed values, total).
+    Returns a :class:`molgan.scoring.ScoreTable` (per component raw and transformed values, total);
+    ``table.to_frame()`` is a pandas DataFrame with a ``smiles`` column and the input's index (a
+    pandas Series keeps its labels), ``table.to_dict()`` the same columns without pandas.
     """
+    import dataclasses
+
+    from molgan.data.frame import index_of
     from molgan.scoring import load_reward
 
-    mols = [m if isinstance(m, Chem.Mol) or m is None else to_mol(str(m)) for m in molecules]
-    return load_reward(reward).score(mols, n_jobs=n_jobs)
+    index = index_of(molecules)
+    smiles, mols = _smiles_and_mols(molecules)
+    table = load_reward(reward).score(mols, n_jobs=n_jobs)
+    return dataclasses.replace(table, smiles=smiles, index=index)
 
 
 def score_file(
@@ -252,16 +259,23 @@ def screen(
     ``smarts`` / ``exclude_smarts``: keep molecules matching every pattern / none. Invalid SMILES and ``None`` are counted in
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    ``hits.to_frame()`` is a pandas DataFrame (``smiles`` and the properties, indexed by input position or
+    by the labels of a pandas Series given as ``molecules``); ``hits.to_dict()`` the same columns without pandas.
     """
     from molgan.evaluation.screen import ScreenSpec
     from molgan.evaluation.screen import screen as _screen
+
+    import dataclasses
+
+    from molgan.data.frame import index_of
 
     spec = ScreenSpec(
         where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
         unique=unique, properties=properties, neutral=neutral, smarts=smarts, exclude_smarts=exclude_smarts,
     )
+    index = index_of(molecules)
     smiles, mols = _smiles_and_mols(molecules)
-    return _screen(smiles, spec, mols=mols)
+    return dataclasses.replace(_screen(smiles, spec, mols=mols), input_index=index)
 
 
 def screen_file(

@@ -103,3 +103,40 @@ def test_a_data_file_of_salts_trains_with_fragments_largest(tmp_path):
     path.write_text("CC(=O)[O-].[Na+]\nCCO\nCCN.Cl\n")
     assert load_dataset(path, cache=False).smiles == ["CCO"]
     assert sorted(load_dataset(path, fragments="largest", cache=False).smiles) == ["CC(=O)[O-]", "CCN", "CCO"]
+
+
+def test_score_and_screen_results_as_columns_in_input_order(tmp_path):
+    import molgan
+
+    table = molgan.score(["CCO", "not_a_smiles", "c1ccccc1O"], reward="qed")
+    columns = table.to_dict()
+    assert list(columns) == ["smiles", "qed_raw", "qed", "total"] and columns["smiles"][1] == "not_a_smiles"
+    assert len(columns["total"]) == 3 and columns["total"][0] > 0
+    hits = molgan.screen(["CCO", "xx", "c1ccccc1O", "CCO"], where="mw>40", properties="qed")
+    assert hits.to_dict()["smiles"] == ["CCO", "c1ccccc1O"] and list(hits.to_dict()) == ["smiles", "mw", "qed"]
+    path = tmp_path / "in.csv"
+    path.write_text("id,smiles\na,CCO\nb,xx\n")
+    done = molgan.score_file(path, tmp_path / "out.csv", reward="qed")
+    assert list(done.to_dict()) == ["smiles", "id", "qed_raw", "qed", "total", "reason"]
+    assert done.to_dict()["id"] == ["a", "b"] and done.to_dict()["reason"] == ["", "unparsable_smiles"]
+
+
+def test_to_frame_without_pandas_is_one_clear_error(monkeypatch):
+    import sys
+
+    import molgan
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas raises ImportError
+    with pytest.raises(InputError, match="needs pandas"):
+        molgan.score(["CCO"], reward="qed").to_frame()
+
+
+def test_to_frame_keeps_smiles_and_the_input_index():
+    pandas = pytest.importorskip("pandas")
+    import molgan
+
+    series = pandas.Series(["CCO", "xx", "c1ccccc1O"], index=["m1", "m2", "m3"])
+    frame = molgan.score(series, reward="qed").to_frame()
+    assert list(frame.index) == ["m1", "m2", "m3"] and list(frame.columns)[:2] == ["smiles", "qed_raw"]
+    hits = molgan.screen(series, where="mw>40").to_frame()
+    assert list(hits.index) == ["m1", "m3"] and list(hits["smiles"]) == ["CCO", "c1ccccc1O"]

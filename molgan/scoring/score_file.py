@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,8 @@ from molgan.scoring.reward import Reward, ScoreTable
 class ScoreFileResult:
     """What :func:`score_file` wrote: the scores (one row per input record, NaN where it could not be
     read), the reward, records read and skipped (by reason), and input columns renamed to make way
-    for score columns (old name -> new name)."""
+    for score columns (old name -> new name). ``smiles``, ``fields`` (the input's other columns, renamed),
+    ``columns`` (their names, in order) and ``reasons`` have one entry per row, as written."""
 
     output: Path | str
     table: ScoreTable
@@ -29,11 +31,30 @@ class ScoreFileResult:
     n_read: int
     skipped: dict[str, int] = field(default_factory=dict)
     renamed: dict[str, str] = field(default_factory=dict)
+    smiles: list[str] = field(default_factory=list)
+    fields: list[dict[str, str]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def n_scored(self) -> int:
         """Rows with a score (the records that could be read)."""
         return int(np.count_nonzero(~np.isnan(self.table.total)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The columns of the CSV written (``smiles``, the input's, the scores, ``reason``) as
+        ``{column: values}``, one entry per input record; ``pandas.DataFrame(...)`` accepts it."""
+        columns: dict[str, Any] = {"smiles": list(self.smiles)}
+        columns.update({name: [row.get(name, "") for row in self.fields] for name in self.columns})
+        columns.update({k: v for k, v in self.table.to_dict().items() if k != "smiles"})
+        columns["reason"] = list(self.reasons)
+        return columns
+
+    def to_frame(self) -> Any:
+        """The CSV written as a ``pandas.DataFrame`` (pandas needed), indexed by input record (0, 1, ...)."""
+        from molgan.data.frame import to_frame
+
+        return to_frame(self.to_dict())
 
 
 def score_file(
@@ -85,7 +106,11 @@ def score_file(
         columns=[renamed.get(c, c) for c in given], reasons=[r.reason for r in records],
     )
     skipped = {reason: n for reason, n in tally.skipped.items() if n}
-    return ScoreFileResult(output if str(output) == STDOUT else Path(output), table, loaded, tally.n_read, skipped, renamed)
+    return ScoreFileResult(
+        output if str(output) == STDOUT else Path(output), table, loaded, tally.n_read, skipped, renamed,
+        smiles=[r.smiles for r in records], fields=fields, columns=[renamed.get(c, c) for c in given],
+        reasons=[r.reason for r in records],
+    )
 
 
 def _spread(table: ScoreTable, rows: list[int], n: int) -> ScoreTable:
