@@ -130,15 +130,20 @@ def train(
 
 def evaluate(
     smiles: Sequence[str | None],
-    reference: str | Sequence[str] | None = "qm9",
+    reference: str | Sequence[str] | None = None,
     *,
+    model: str | Path | None = None,
     fcd: bool = True,
     n_jobs: int = 1,
     benchmark: str | None = None,
 ) -> dict[str, float]:
-    """MOSES-style metrics of generated SMILES (``None`` / ``""`` count as invalid samples).
+    """MOSES-style metrics of generated SMILES (``None`` / ``""`` count as invalid samples), as ``molgan evaluate``.
 
-    ``reference`` is a data set name (its training split), a file, a list of SMILES or ``None``.
+    ``reference`` is a data set name (its *training split*), a file or a list of SMILES: novelty
+    and FCD are computed against it. Without one, ``model`` (a shipped name or a checkpoint)
+    stands for the data it was trained on; with neither, there is no novelty and no FCD. The
+    result also holds ``heavy_atoms_mean`` and ``mw_mean`` of the samples and, with a reference,
+    the reference's (``reference_heavy_atoms_mean``, ``reference_mw_mean``).
     ``benchmark="moses"`` gives MOSES's own metrics against its test sets instead (``reference``
     and ``fcd`` are then not used).
     """
@@ -148,12 +153,8 @@ def evaluate(
         return benchmark_metrics(benchmark, list(smiles), n_jobs=n_jobs)
     from molgan.evaluation import metrics
 
-    ref: Sequence[str] | None
-    if isinstance(reference, (str, Path)):
-        ref = metrics.load_reference(str(reference))
-    else:
-        ref = reference
-    return metrics.evaluate(list(smiles), ref, n_jobs=n_jobs, compute_fcd=fcd and ref is not None)
+    ref, _ = metrics.reference_of(reference, model)
+    return metrics.evaluate(list(smiles), ref, n_jobs=n_jobs, compute_fcd=fcd and ref is not None, sizes=True)
 
 
 def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, n_jobs: int = 1) -> ScoreTable:

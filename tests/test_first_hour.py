@@ -140,3 +140,46 @@ def test_to_frame_keeps_smiles_and_the_input_index():
     assert list(frame.index) == ["m1", "m2", "m3"] and list(frame.columns)[:2] == ["smiles", "qed_raw"]
     hits = molgan.screen(series, where="mw>40").to_frame()
     assert list(hits.index) == ["m1", "m3"] and list(hits["smiles"]) == ["CCO", "c1ccccc1O"]
+
+
+def _checkpoint_trained_on(tmp_path, data: str):
+    """A checkpoint directory (its checkpoint.json only: no weights are read) whose run trained on ``data``."""
+    from molgan.pretrained import shipped_dir
+
+    meta = json.loads((shipped_dir("qm9") / "checkpoint.json").read_text())
+    meta["config"]["train"]["data"] = data
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "checkpoint.json").write_text(json.dumps(meta))
+    return model
+
+
+def test_evaluate_says_plainly_that_novelty_needs_a_reference(tmp_path):
+    path = tmp_path / "samples.smi"
+    path.write_text("CCO\nCCCCO\nxx\n")
+    result = runner.invoke(app, ["evaluate", str(path), "--json", "--no-fcd"])
+    assert result.exit_code == 0 and "novelty and FCD need --reference" in result.stderr
+    metrics = json.loads(result.stdout)
+    assert "novelty" not in metrics and metrics["heavy_atoms_mean"] == 4.0 and "reference_mw_mean" not in metrics
+
+
+def test_evaluate_defaults_to_the_training_data_of_the_model_in_cli_and_api(tmp_path):
+    import molgan
+
+    data = tmp_path / "train.smi"
+    data.write_text("CCO\nCCN\nc1ccccc1\n")
+    model = _checkpoint_trained_on(tmp_path, str(data))
+    samples = tmp_path / "samples.smi"
+    samples.write_text("CCO\nCCCCO\n")
+    result = runner.invoke(app, ["evaluate", str(samples), "--model", str(model), "--json", "--no-fcd"])
+    assert result.exit_code == 0, result.output
+    assert f"against {data} (the training data of {model})" in result.stderr
+    cli = json.loads(result.stdout)
+    assert cli["novelty"] == 0.5 and cli["reference_heavy_atoms_mean"] == pytest.approx(4.0)
+    assert cli["mw_mean"] == pytest.approx((46.069 + 74.123) / 2, abs=0.01)
+    api = molgan.evaluate(["CCO", "CCCCO"], model=model, fcd=False)
+    assert api == pytest.approx(cli)
+    assert "novelty" not in molgan.evaluate(["CCO"], fcd=False)  # the API's default is the CLI's
+    (tmp_path / "train.smi").unlink()
+    gone = runner.invoke(app, ["evaluate", str(samples), "--model", str(model), "--no-fcd"])
+    assert gone.exit_code != 0 and "give --reference" in str(gone.exception)

@@ -212,6 +212,10 @@ def _property_mean(name: str, mols: Sequence[Mol]) -> float:
 
 #: ``evaluate`` key -> name in :data:`molgan.chem.properties.PROPERTIES`.
 PROPERTY_MEANS = {"qed_mean": "qed", "logp_mean": "logp", "sa_mean": "sa"}
+#: The size means of ``evaluate(..., sizes=True)``: are the samples as large as the data?
+SIZE_MEANS = {"heavy_atoms_mean": "heavy_atoms", "mw_mean": "mw"}
+#: Reference molecules (drawn with seed 0) that the reference's size means are taken over.
+SIZE_REFERENCE_SAMPLE = 5_000
 
 
 def evaluate(
@@ -221,6 +225,7 @@ def evaluate(
     fcd_reference: Sequence[str] | FCDStats | None = None,
     n_jobs: int = 1,
     compute_fcd: bool = True,
+    sizes: bool = False,
 ) -> dict[str, float]:
     """All metrics of the module docstring in one dict (MOSES ``get_all_metrics``).
 
@@ -228,7 +233,9 @@ def evaluate(
     ``unique@10000`` (when that many are valid), ``novelty`` (with ``reference``), ``fcd`` (with
     ``reference`` or ``fcd_reference``, if ``compute_fcd``), ``intdiv1``, ``intdiv2``,
     ``qed_mean``, ``logp_mean``, ``sa_mean``. ``fcd_reference`` replaces ``reference`` for FCD
-    (e.g. a test split, or cached statistics).
+    (e.g. a test split, or cached statistics). ``sizes`` adds ``heavy_atoms_mean`` and ``mw_mean``
+    of the distinct valid samples and, with ``reference``, ``reference_heavy_atoms_mean`` and
+    ``reference_mw_mean`` (over up to :data:`SIZE_REFERENCE_SAMPLE` reference molecules, seed 0).
     """
     mols = [to_valid_mol(s) for s in smiles]
     canonical = [None if m is None else canonical_key(m) for m in mols]
@@ -265,7 +272,43 @@ def evaluate(
     unique_mols = list(first_of.values())
     for key, name in PROPERTY_MEANS.items():
         result[key] = _property_mean(name, unique_mols)
+    if sizes:
+        result.update(_size_means(unique_mols, reference_valid))
     return result
+
+
+def _size_means(mols: Sequence[Mol], reference: Sequence[str] | None) -> dict[str, float]:
+    """Mean heavy atoms and MW of ``mols`` and of (a seeded draw of) the reference's molecules."""
+    result = {key: _property_mean(name, mols) for key, name in SIZE_MEANS.items()}
+    if reference:
+        chosen = reference
+        if len(reference) > SIZE_REFERENCE_SAMPLE:
+            picks = np.random.default_rng(0).choice(len(reference), SIZE_REFERENCE_SAMPLE, replace=False)
+            chosen = [reference[i] for i in np.sort(picks)]
+        ref_mols = [m for m in map(to_mol, chosen) if m is not None]
+        result.update({f"reference_{key}": _property_mean(name, ref_mols) for key, name in SIZE_MEANS.items()})
+    return result
+
+
+def reference_of(
+    reference: str | Path | Sequence[str] | None, model: str | Path | None = None
+) -> tuple[list[str] | None, str | None]:
+    """The reference molecules of novelty and FCD and what they are, the one rule of ``evaluate`` (CLI
+    and API): ``reference`` (a data set name, a file or a list of SMILES), else the training data of
+    ``model`` (a shipped name or a checkpoint, as its checkpoint records it), else ``(None, None)``."""
+    if reference is None and model is not None:
+        from molgan.pretrained import training_data
+
+        reference = training_data(model)
+        try:
+            return load_reference(reference), f"{reference} (the training data of {model})"
+        except InputError as exc:
+            raise InputError(f"the training data of {model}, {reference}, cannot be read ({exc}); give --reference") from None
+    if reference is None:
+        return None, None
+    if isinstance(reference, (str, Path)):
+        return load_reference(reference), str(reference)
+    return list(reference), "the given SMILES"
 
 
 # --- reading generated SMILES ----------------------------------------------------------------------
