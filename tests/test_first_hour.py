@@ -3,6 +3,8 @@ honest evaluate defaults, collapse warnings, input guards, progress."""
 
 import json
 
+import numpy as np
+
 import pytest
 from typer.testing import CliRunner
 
@@ -183,3 +185,55 @@ def test_evaluate_defaults_to_the_training_data_of_the_model_in_cli_and_api(tmp_
     (tmp_path / "train.smi").unlink()
     gone = runner.invoke(app, ["evaluate", str(samples), "--model", str(model), "--no-fcd"])
     assert gone.exit_code != 0 and "give --reference" in str(gone.exception)
+
+
+def test_collapse_conditions_and_one_warning_per_condition():
+    from molgan.training.collapse import CollapseWatch, collapse_conditions, data_mean_heavy_atoms, mean_heavy_atoms
+
+    assert collapse_conditions(0.9, 8.0, 9.0) == {}
+    assert set(collapse_conditions(0.3, 4.0, 9.0)) == {"uniqueness", "size"}
+    assert collapse_conditions(float("nan"), float("nan"), 9.0) == {}
+    assert mean_heavy_atoms(["CCO", "CCO", "c1ccccc1", None, "xx"]) == 4.0 and data_mean_heavy_atoms(np.array([[1, 2, 0], [1, 0, 0]])) == 1.5
+    watch = CollapseWatch(9.0)
+    assert watch.check(1000, 0.3, 8.0) == []  # a first evaluation may repeat itself: not yet
+    lines = watch.check(2000, 0.2, 3.0)
+    assert len(lines) == 1 and "step 2000" in lines[0] and "uniqueness" in lines[0]
+    assert [("heavy atoms" in line) for line in watch.check(3000, 0.2, 3.0)] == [True]  # size: now twice in a row
+    assert watch.check(4000, 0.1, 2.0) == []  # each condition once
+
+
+def test_a_collapsing_run_warns_once(tmp_path, monkeypatch):
+    import warnings
+
+    from conftest import train_small_model
+    from molgan.training import collapse
+
+    seen = []
+
+    def always_collapsed(uniqueness, mean_atoms, data_mean_atoms):  # the wiring is under test, not the rule
+        seen.append(data_mean_atoms)
+        return {"uniqueness": "the generator repeats a few molecules"}
+
+    monkeypatch.setattr(collapse, "collapse_conditions", always_collapsed)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        train_small_model(tmp_path / "run", steps=3, eval_every=1, checkpoint_every=3, eval_samples=16,
+                          reconstruction_weight=0.0, noise_prior="none")
+    lines = [str(w.message) for w in caught if w.category is collapse.TrainingCollapseWarning]
+    assert len(lines) == 1 and "step 2" in lines[0] and len(seen) == 3
+    assert seen[0] == pytest.approx(116 / 28)  # the mean heavy atoms of the 28 training molecules
+
+
+def test_train_prints_a_warning_as_one_line(tmp_path, monkeypatch):
+    import warnings
+
+    import molgan.api
+    from molgan.training.collapse import TrainingCollapseWarning
+
+    def fake_train(out, **options):
+        warnings.warn("training may have collapsed (step 2): test", TrainingCollapseWarning)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(molgan.api, "train", fake_train)
+    result = runner.invoke(app, ["train", "--data", "qm9", "--out", str(tmp_path / "run"), "-q"])
+    assert "warning: training may have collapsed (step 2): test\n" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -23,6 +24,11 @@ Examples:
 
   molgan train --data qm9 --out runs/qm9 --resume      # continue a killed run
 """
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning raised during training as one ``warning: ...`` line on stderr."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,7 +102,8 @@ def register(app: typer.Typer) -> None:
         if resume and (start := resume_step(out)) is not None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
-        with progress_bar("training", None, quiet=quiet) as update:
+        with progress_bar("training", None, quiet=quiet) as update, warnings.catch_warnings():
+            warnings.showwarning = _warning_line  # e.g. a collapse warning: one line, above the bar
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
