@@ -24,6 +24,7 @@ wherever that makes sense, and bad input raises :class:`~molgan.errors.InputErro
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ from rdkit import Chem
 
 from molgan.chem.mol import to_mol, to_mols
 from molgan.config import RunConfig, load_config
-from molgan.data.datasets import MolDataset, load_dataset
+from molgan.data.datasets import DataSetWarning, MolDataset, dataset_warnings, load_dataset
 from molgan.errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from molgan.sampling.model import Model
@@ -83,7 +84,8 @@ def train(
     ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
     training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
-    ``force`` (which removes that run's outputs and starts over). ``max_atoms``, ``smiles_column``,
+    ``force`` (which removes that run's outputs and starts over). A tiny data set, an empty split or
+    a size cap set for a file warn (:class:`~molgan.data.datasets.DataSetWarning`). ``max_atoms``, ``smiles_column``,
     ``delimiter`` (forced table delimiter) and ``fragments`` (``"skip"`` several-fragment molecules or
     keep the ``"largest"`` fragment) apply to a ``data`` file as in :func:`load_dataset`.
     """
@@ -110,6 +112,8 @@ def train(
     dataset = load_dataset(
         run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments
     )
+    for line in dataset_warnings(dataset):
+        warnings.warn(line, DataSetWarning, stacklevel=2)
     reward = None
     data = TrainingData.from_dataset(dataset)
     if run.train.rl.reward:

@@ -237,3 +237,53 @@ def test_train_prints_a_warning_as_one_line(tmp_path, monkeypatch):
     monkeypatch.setattr(molgan.api, "train", fake_train)
     result = runner.invoke(app, ["train", "--data", "qm9", "--out", str(tmp_path / "run"), "-q"])
     assert "warning: training may have collapsed (step 2): test\n" in result.stderr
+
+
+def _qm9_nine_atoms(n: int) -> list[str]:
+    """``n`` QM9 molecules from far into the file, where all have 9 heavy atoms."""
+    from itertools import islice
+
+    from molgan.data.datasets import bundled_file
+    from molgan.data.readers import iter_smiles_texts
+
+    return list(islice(iter_smiles_texts(bundled_file("qm9.csv.gz"), "smiles"), 25_000, 25_000 + n))
+
+
+def test_a_file_is_sized_at_the_999th_percentile_and_says_how_many_were_dropped(tmp_path):
+    from molgan.data.datasets import dataset_warnings, load_dataset
+
+    path = tmp_path / "mols.smi"
+    path.write_text("\n".join(_qm9_nine_atoms(1200) + ["C" * 40]) + "\n")  # one 40-atom outlier
+    dataset = load_dataset(path)
+    assert dataset.vocab.max_atoms == 9 and dataset.report.skipped["too_many_atoms"] == 1
+    assert dataset_warnings(dataset) == [
+        "max_atoms 9 (the 99.9th percentile of heavy atoms): 1 larger molecules dropped; --max-atoms N chooses the size"
+    ]
+    assert load_dataset(path, max_atoms=40, cache=False).vocab.max_atoms == 40  # --max-atoms still decides
+    result = runner.invoke(app, ["data", "info", str(path)])  # from the cache: the note too
+    assert result.exit_code == 0 and "note: max_atoms 9" in result.stderr
+
+
+def test_named_data_sets_keep_their_size(monkeypatch):
+    import molgan.data.datasets as datasets
+
+    seen = []
+
+    def fake_featurize(*args, **options):
+        seen.append(options["size_quantile"])
+        raise InputError("stop here")
+
+    monkeypatch.setattr(datasets, "featurize", fake_featurize)
+    for name in ("qm9", "moses-sample", "some_file.smi"):
+        with pytest.raises(InputError):
+            datasets.load_dataset(name, cache=False)
+    assert seen == [None, None, datasets.MAX_ATOMS_QUANTILE]
+
+
+def test_a_tiny_data_set_warns(tmp_path):
+    from molgan.data.datasets import dataset_warnings, load_dataset
+
+    path = tmp_path / "tiny.smi"
+    path.write_text("CCO\nCCN\nCCC\n")
+    lines = dataset_warnings(load_dataset(path, cache=False))
+    assert lines[0].startswith("only 3 molecules") and lines[1].endswith("split is empty")

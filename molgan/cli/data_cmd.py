@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from molgan.cli import DELIMITER_HELP
-from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, load_dataset
+from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, dataset_warnings, load_dataset
 
 data_app = typer.Typer(help="Inspect and prepare molecule data sets.", no_args_is_help=True)
 
@@ -39,6 +39,8 @@ def info(
         delimiter=delimiter,
     )
     report = dataset.report
+    for line in dataset_warnings(dataset):
+        typer.echo(f"note: {line}", err=True)
     if as_json:
         data = report.to_dict()
         data["splits"] = {name: len(indices) for name, indices in dataset.splits.items()}
