@@ -211,7 +211,7 @@ def optimize(
     *,
     reward: str | Path,
     out: str | Path,
-    data: str = "qm9",
+    data: str | None = None,
     resume: bool = False,
     n_jobs: int = 1,
     progress: Any = None,
@@ -223,7 +223,8 @@ def optimize(
     Writes ``out/model`` (the same weights, noise drawn around the polished codes of the best molecules found:
     ``molgan.load(out / "model")``), ``out/pool.csv`` and ``out/search.csv``. ``settings`` are fields
     of :class:`molgan.latent.search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
-    ``resume=True`` continues a killed search from its last saved round.
+    ``resume=True`` continues a killed search from its last saved round. ``data`` (whose best
+    training molecules start the pool) defaults to the data set the model's checkpoint was trained on.
     """
     from molgan.latent.search import SearchConfig
     from molgan.latent.search import optimize as _optimize

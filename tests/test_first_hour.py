@@ -287,3 +287,27 @@ def test_a_tiny_data_set_warns(tmp_path):
     path.write_text("CCO\nCCN\nCCC\n")
     lines = dataset_warnings(load_dataset(path, cache=False))
     assert lines[0].startswith("only 3 molecules") and lines[1].endswith("split is empty")
+
+
+def test_optimize_starts_from_the_data_set_of_the_checkpoint(tmp_path, monkeypatch):
+    import shutil
+
+    import molgan.latent.search as search
+    from molgan.pretrained import shipped_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(shipped_dir("qm9"), model)
+    meta = json.loads((model / "checkpoint.json").read_text())
+    meta["config"]["train"]["data"] = "my_mols.smi"
+    (model / "checkpoint.json").write_text(json.dumps(meta))
+    seen = []
+
+    def fake_start_pool(checkpoint, generator, reward, cfg, data, jobs):
+        seen.append(data)
+        raise InputError("stop here")
+
+    monkeypatch.setattr(search, "_start_pool", fake_start_pool)
+    for extra in ([], ["--data", "qm9"]):
+        result = runner.invoke(app, ["optimize", str(model), "-r", "qed", "--out", str(tmp_path / "s"), "-q"] + extra)
+        assert result.exit_code != 0
+    assert seen == ["my_mols.smi", "qm9"]

@@ -219,7 +219,7 @@ def optimize(
     out_dir: str | Path,
     cfg: SearchConfig = SearchConfig(),
     *,
-    data: str = "qm9",
+    data: str | None = None,
     resume: bool = False,
     jobs: int = 1,
     progress: RoundCallback | None = None,
@@ -229,8 +229,9 @@ def optimize(
     """Search ``model``'s latent space for molecules ``reward`` likes; writes ``out_dir/model``
     (the model with a kernel prior over the polished codes), ``pool.csv`` and ``search.csv``.
 
-    ``resume=True`` continues from the last saved state in ``out_dir`` (same model and search
-    settings; ``rounds`` and the polish / prior settings may change).
+    ``data`` (whose best training molecules start the pool) defaults to the data set recorded in
+    the model's checkpoint. ``resume=True`` continues from the last saved state in ``out_dir``
+    (same model and search settings; ``rounds`` and the polish / prior settings may change).
     """
     from molgan.checkpoint import load_checkpoint
     from molgan.nn.build import build_generator
@@ -242,6 +243,7 @@ def optimize(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = checkpoint.vocab
+    data = data or checkpoint.config.train.data
     generator = build_generator(checkpoint.config.model, vocab)
     checkpoint.load_into("generator", generator)
     generator.eval()
