@@ -189,6 +189,7 @@ def score_file(
     force: bool = False,
     delimiter: str | None = None,
     keep_fragments: str = "all",
+    progress: Any = None,
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
@@ -196,13 +197,14 @@ def score_file(
     ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
     (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
     ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
-    ``keep_fragments="largest"`` scores the largest fragment of each record (salts stripped).
+    ``keep_fragments="largest"`` scores the largest fragment of each record (salts stripped);
+    ``progress(scored, total)`` is called as the scoring goes.
     """
     from molgan.scoring.score_file import score_file as _score_file
 
     return _score_file(
         input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force, delimiter=delimiter,
-        keep_fragments=keep_fragments,
+        keep_fragments=keep_fragments, progress=progress,
     )
 
 

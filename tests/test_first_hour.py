@@ -311,3 +311,91 @@ def test_optimize_starts_from_the_data_set_of_the_checkpoint(tmp_path, monkeypat
         result = runner.invoke(app, ["optimize", str(model), "-r", "qed", "--out", str(tmp_path / "s"), "-q"] + extra)
         assert result.exit_code != 0
     assert seen == ["my_mols.smi", "qm9"]
+
+
+@pytest.fixture
+def bar_updates(monkeypatch):
+    """The updates the commands send to their progress bar (which off a terminal shows nothing)."""
+    from contextlib import contextmanager
+
+    import molgan.cli.progress
+
+    seen = []
+
+    @contextmanager
+    def fake_bar(description, total, *, quiet=False):
+        yield lambda completed, text="", total=None: seen.append((description, completed, total))
+
+    monkeypatch.setattr(molgan.cli.progress, "progress_bar", fake_bar)
+    return seen
+
+
+def test_score_and_screen_report_progress_and_write_the_same_bytes(tmp_path, monkeypatch, bar_updates):
+    import molgan.evaluation.screen_file as screen_file
+    import molgan.scoring.score_file as score_file
+
+    path = tmp_path / "in.smi"
+    path.write_text("CCO\nc1ccccc1O\nxx\nCCN\nCC(=O)O\nCCCl\n")
+    assert runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(tmp_path / "one.csv")]).exit_code == 0
+    monkeypatch.setattr(score_file, "SCORE_CHUNK", 2)
+    bar_updates.clear()
+    assert runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(tmp_path / "chunked.csv")]).exit_code == 0
+    assert bar_updates == [("scoring", 2, 5), ("scoring", 4, 5), ("scoring", 5, 5)]
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "chunked.csv").read_bytes()
+    bar_updates.clear()
+    screened = runner.invoke(app, ["screen", str(path), "-o", str(tmp_path / "hits.csv")])
+    assert screened.exit_code == 0, screened.output
+    assert [(d, n) for d, n, _ in bar_updates] == [("screening", 5)]  # the 5 molecules read
+    from molgan.evaluation.screen import ScreenSpec
+
+    calls = []
+    screen_file.screen_file(path, tmp_path / "chunked.smi", ScreenSpec(), chunk_size=2, progress=calls.append)
+    assert calls == [2, 4, 5]
+
+
+def test_fcd_statistics_report_progress_with_the_same_activations(monkeypatch):
+    from molgan.evaluation import fcd
+
+    smiles = ["CCO", "CCN", "c1ccccc1O", "CC(=O)O", "CCCl", "OCCO", "C#N", "CC(C)C", "NC=O", "C1CC1", "CCOC"]
+    plain = fcd.activations(smiles, batch_size=4)
+    monkeypatch.setattr(fcd, "PROGRESS_BATCHES", 1)
+    calls = []
+    chunked = fcd.activations(smiles, batch_size=4, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(4, 11), (8, 11), (11, 11)] and np.array_equal(plain, chunked)
+
+
+def test_evaluate_shows_a_bar_only_while_it_computes_fcd_statistics(tmp_path, monkeypatch, bar_updates):
+    from molgan.evaluation import metrics
+
+    monkeypatch.setattr(metrics, "_fcd", lambda *a, progress=None, **k: progress(7, 7) or 1.0)
+    path = tmp_path / "samples.smi"
+    path.write_text("CCO\nCCN\n")
+    reference = tmp_path / "ref.smi"
+    reference.write_text("CCO\nCCC\nCCCC\n")
+    result = runner.invoke(app, ["evaluate", str(path), "--reference", str(reference), "--json"])
+    assert result.exit_code == 0 and "computing FCD statistics of 3 reference molecules" in result.stderr
+    assert bar_updates == [("FCD statistics", 7, 7)] and json.loads(result.stdout)["fcd"] == 1.0
+
+
+def test_the_bar_knows_its_total_and_where_a_resumed_job_starts(monkeypatch):
+    import sys
+
+    import rich.progress
+
+    from molgan.cli.progress import progress_bar
+
+    tasks = []
+    real_add_task = rich.progress.Progress.add_task
+
+    def add_task(self, *args, **kwargs):
+        tasks.append((self, real_add_task(self, *args, **kwargs)))
+        return tasks[-1][1]
+
+    monkeypatch.setattr(rich.progress.Progress, "add_task", add_task)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with progress_bar("training", None, start=500) as update:
+        bar, task = tasks[0]
+        assert bar.tasks[task].completed == 500
+        update(501, "validity 0.9", 1000)
+        assert (bar.tasks[task].completed, bar.tasks[task].total) == (501, 1000)
+    assert any(isinstance(column, rich.progress.TimeRemainingColumn) for column in bar.columns)

@@ -83,10 +83,17 @@ def evaluate(
         typer.echo("note: novelty and FCD need --reference (e.g. --reference qm9) or --model; not computed", err=True)
     elif reference is None:
         typer.echo(f"novelty and FCD against {what}", err=True)
-    if ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file():
+    from molgan.cli.progress import progress_bar
+
+    computing = ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file()
+    if computing:
         where = fcd_stats.cache_dir() / "fcd"
         typer.echo(f"computing FCD statistics of {len(ref)} reference molecules (once; cached in {where})", err=True)
-    _print(metrics.evaluate(smiles, ref, compute_fcd=not no_fcd, sizes=True), as_json)
+    with progress_bar("FCD statistics", len(ref) if computing else 0, quiet=not computing) as update:
+        result = metrics.evaluate(
+            smiles, ref, compute_fcd=not no_fcd, sizes=True, fcd_progress=lambda done, total: update(done, total=total)
+        )
+    _print(result, as_json)
 
 
 def _print(result: dict[str, float], as_json: bool) -> None:

@@ -48,8 +48,10 @@ def score(
     fragments: str = typer.Option(
         "all", "--fragments", help="all (as read), largest (score the largest fragment: strips salts) or skip."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none off a terminal)."),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
+    from molgan.cli.progress import progress_bar
     from molgan.data.readers import FRAGMENT_POLICIES, NOTES
     from molgan.errors import InputError
     from molgan.scoring.score_file import score_file
@@ -62,10 +64,11 @@ def score(
         loaded = load_reward(reward)
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
-    done = score_file(
-        file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter,
-        keep_fragments=fragments,
-    )
+    with progress_bar("scoring", None, quiet=quiet) as update:
+        done = score_file(
+            file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter,
+            keep_fragments=fragments, progress=lambda scored, total: update(scored, total=total),
+        )
     where_to = "standard output" if output == "-" else output
     typer.echo(f"scored {done.n_scored} molecules from {file} with {loaded} -> {where_to}", err=True)
     for old, new in done.renamed.items():

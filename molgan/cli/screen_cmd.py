@@ -73,10 +73,12 @@ def screen_command(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
     delimiter: Annotated[Optional[str], typer.Option("--delimiter", help=DELIMITER_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (there is none off a terminal).")] = False,
 ) -> None:
     from molgan.evaluation.screen import ScreenSpec, format_report
     from molgan.evaluation.screen_file import screen_file
 
+    from molgan.cli.progress import progress_bar
     from molgan.data.readers import FRAGMENT_POLICIES
     from molgan.errors import InputError
 
@@ -87,9 +89,11 @@ def screen_command(
         novel_against=novel_against, unique=not no_dedupe, properties=properties, neutral=neutral,
         smarts=tuple(smarts or ()), exclude_smarts=tuple(exclude_smarts or ()),
     )
-    result = screen_file(
-        input, output, spec, smiles_column=smiles_column, force=force, keep_fragments=fragments, delimiter=delimiter
-    )
+    with progress_bar("screening", None, quiet=quiet) as update:
+        result = screen_file(
+            input, output, spec, smiles_column=smiles_column, force=force, keep_fragments=fragments,
+            delimiter=delimiter, progress=update,
+        )
     typer.echo(format_report(result.report), err=True)
     if result.skipped:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items()))

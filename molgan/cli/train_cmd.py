@@ -99,10 +99,11 @@ def register(app: typer.Typer) -> None:
         from molgan.cli.progress import progress_bar
         from molgan.training.run_dir import resume_step
 
-        if resume and (start := resume_step(out)) is not None:
+        start = resume_step(out) if resume else None
+        if start is not None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
-        with progress_bar("training", None, quiet=quiet) as update, warnings.catch_warnings():
+        with progress_bar("training", steps, quiet=quiet, start=start or 0) as update, warnings.catch_warnings():
             warnings.showwarning = _warning_line  # e.g. a collapse warning: one line, above the bar
 
             def report(step: int, total: int, values: dict[str, float]) -> None:

@@ -10,7 +10,7 @@ spec's :attr:`~molgan.evaluation.screen.ScreenSpec.columns`. It is written atomi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -53,11 +53,13 @@ def screen_file(
     chunk_size: int = CHUNK_SIZE,
     keep_fragments: str = "all",
     delimiter: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ScreenFileResult:
     """Write the molecules of ``input`` that pass ``spec`` to ``output`` (``.smi``, ``.csv``, ``.sdf``,
     optionally ``.gz``, or ``"-"``), in input order, with the other columns of the input.
     ``keep_fragments`` (``"all"``, ``"largest"``: strip salts, ``"skip"``) applies to each record as read;
-    ``delimiter`` forces a table's delimiter (default: sniffed from its header line).
+    ``delimiter`` forces a table's delimiter (default: sniffed from its header line);
+    ``progress(screened)`` is called after each chunk with the molecules screened so far.
 
     A missing ``input`` and a bad or existing ``output`` (without ``force``) raise
     :class:`~molgan.errors.InputError` before anything is read; an input without one usable molecule
@@ -103,6 +105,8 @@ def screen_file(
                 values.update({name: result.properties[name][k] for name in out_props})
                 writer.write(result.smiles[k], result.mols[k], values)
             del chunk, result
+            if progress is not None:
+                progress(screener.n_read)
 
     report = screener.report()
     skipped = {k: v for k, v in tally.skipped.items() if v}

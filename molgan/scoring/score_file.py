@@ -7,6 +7,7 @@ their ``reason``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from molgan.errors import InputError, NothingUsableError
 from molgan.jobs import resolve_jobs
 from molgan.scoring.output import write_scores_csv
 from molgan.scoring.reward import Reward, ScoreTable
+
+#: Molecules scored between two progress reports of :func:`score_file`.
+SCORE_CHUNK = 5_000
 
 @dataclass
 class ScoreFileResult:
@@ -67,6 +71,7 @@ def score_file(
     force: bool = False,
     delimiter: str | None = None,
     keep_fragments: str = "all",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScoreFileResult:
     """Write ``smiles``, the other columns of ``input``, per-component raw and transformed scores,
     ``total`` and ``reason`` of each record of ``input`` to the CSV ``output`` (``"-"``: standard output).
@@ -77,6 +82,7 @@ def score_file(
     delimiter (default: sniffed from its header line). ``keep_fragments``: ``"all"`` (as read),
     ``"largest"`` (salts stripped: the largest fragment is scored and written) or ``"skip"`` (a
     several-fragment record gets empty scores and the reason ``several_fragments``).
+    ``progress(scored, total)`` is called after each :data:`SCORE_CHUNK` molecules scored.
     """
     from molgan.data.readers import ReadTally, is_stdin, iter_records, parse_delimiter
     from molgan.data.writers import STDOUT, check_output_path, input_column_name
@@ -95,8 +101,13 @@ def score_file(
     if not valid:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(tally.skipped.items())) or "the file is empty"
         raise NothingUsableError(f"no usable molecule in {input} ({tally.n_read} records read; {reasons})")
-    scored = loaded.score([records[i].mol for i in valid], n_jobs=jobs)
-    table = _spread(scored, valid, len(records))
+    mols = [records[i].mol for i in valid]
+    parts = []
+    for start in range(0, len(mols), SCORE_CHUNK):  # scores are per molecule: chunks only report progress
+        parts.append(loaded.score(mols[start : start + SCORE_CHUNK], n_jobs=jobs))
+        if progress is not None:
+            progress(min(start + SCORE_CHUNK, len(mols)), len(mols))
+    table = _spread(_concat(parts), valid, len(records))
     taken = set(table.columns) | {"smiles", "reason"}
     given = list(dict.fromkeys(key for r in records for key in r.fields if key != "smiles"))  # SD files repeat it
     renamed = {c: input_column_name(c, taken | set(given)) for c in given if c in taken}
@@ -111,6 +122,15 @@ def score_file(
         smiles=[r.smiles for r in records], fields=fields, columns=[renamed.get(c, c) for c in given],
         reasons=[r.reason for r in records],
     )
+
+
+def _concat(tables: list[ScoreTable]) -> ScoreTable:
+    """Score tables of consecutive chunks as one table."""
+    if len(tables) == 1:
+        return tables[0]
+    join = lambda get: {k: np.concatenate([get(t)[k] for t in tables]) for k in tables[0].labels}  # noqa: E731
+    total = np.concatenate([t.total for t in tables])
+    return ScoreTable(tables[0].labels, join(lambda t: t.raw), join(lambda t: t.transformed), total)
 
 
 def _spread(table: ScoreTable, rows: list[int], n: int) -> ScoreTable:
