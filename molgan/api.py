@@ -228,7 +228,7 @@ def optimize(
     ``resume=True`` continues a killed search from its last saved round. ``data`` (whose best
     training molecules start the pool) defaults to the data set the model's checkpoint was trained on.
     """
-    from molgan.latent.search import SearchConfig
+    from molgan.latent.settings import SearchConfig
     from molgan.latent.search import optimize as _optimize
     from molgan.scoring import load_reward
 

@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from molgan.latent.search import SearchConfig
+from molgan.latent.settings import SearchConfig
 
 EXAMPLES = """
 Examples:
