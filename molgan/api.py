@@ -109,17 +109,22 @@ def train(
         else:
             run = RunConfig()
         run = run.with_overrides(**overrides)
+    # what can fail without the data fails before it is read (a large file takes minutes)
+    from molgan.nn.device import resolve_device
+
+    resolve_device(run.train.device)
+    reward = None
+    if run.train.rl.reward:
+        from molgan.scoring import load_reward
+
+        reward = load_reward(run.train.rl.reward)
     dataset = load_dataset(
         run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments
     )
     for line in dataset_warnings(dataset):
         warnings.warn(line, DataSetWarning, stacklevel=2)
-    reward = None
     data = TrainingData.from_dataset(dataset)
-    if run.train.rl.reward:
-        from molgan.scoring import load_reward
-
-        reward = load_reward(run.train.rl.reward)
+    if reward is not None:
         if run.train.rl.focus < 1.0 or run.train.elite.size > 0:
             train_index = dataset.split("train")
             mols = to_mols(dataset.smiles[i] for i in train_index)
