@@ -115,6 +115,23 @@ def test_gradients_reach_the_generator_through_the_discriminator_and_not_its_wei
     assert all(p.requires_grad for p in modules.critic.parameters())  # restored after the generator's step
 
 
+def test_feature_matching_is_the_squared_distance_of_mean_embeddings_and_trains_only_the_generator():
+    modules = tiny_modules()
+    real = real_batch()
+    real_graphs = (real.nodes_onehot, real.adj_onehot)
+    fake = straight_through(*modules.generator(torch.randn(8, TINY_MODEL["z_dim"])))
+    term = adversarial_term(modules, fake, "bce", real_graphs)
+    with torch.no_grad():  # plain reference: sum_k (mean_i f_k(fake_i) - mean_j f_k(real_j))^2
+        f_fake, f_real = modules.critic.embed(*fake), modules.critic.embed(*real_graphs)
+        expected = sum((f_fake[:, k].mean() - f_real[:, k].mean()) ** 2 for k in range(f_fake.shape[1]))
+    assert torch.isclose(term, expected, rtol=1e-5) and term > 0
+    term.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in modules.generator.parameters())
+    assert all(p.grad is None for p in modules.critic.parameters())
+    same = adversarial_term(modules, real_graphs, "bce", real_graphs)
+    assert same.item() == pytest.approx(0.0, abs=1e-10)
+
+
 @pytest.mark.parametrize("settings", [
     CriticSettings("bce", "r1", 1.0, 1), CriticSettings("hinge", "none", 0.0, 1), CriticSettings("wgan", "gp", 10.0, 1),
     CriticSettings("bce", "r1", 1.0, 1, "relaxed"),
