@@ -83,13 +83,27 @@ def train(
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
     ``force`` (which removes that run's outputs and starts over).
     """
+    from molgan.training import distributed
+
+    with distributed.session():
+        return _train_run(Path(out), config, resume, init_from, max_atoms, smiles_column, progress, command, force, overrides)
+
+
+def _train_run(
+    out: Path, config: str | Path | RunConfig | None, resume: bool, init_from: str | Path | None,
+    max_atoms: int | None, smiles_column: str | None, progress: ProgressCallback | None, command: str | None,
+    force: bool, overrides: dict[str, Any],
+) -> TrainResult:
+    """:func:`train` within its process group (rank 0 alone repairs or clears ``out``)."""
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
+    from molgan.training import distributed
     from molgan.training.loop import TrainingData
     from molgan.training.loop import train as _train
     from molgan.training.run_dir import check_run_dir, clear_run
 
-    out = Path(out)
-    recover_interrupted_save(out / "last")
+    if distributed.is_main():
+        recover_interrupted_save(out / "last")
+    distributed.barrier()
     check_run_dir(out, resume=resume, force=force)
     if resume:
         run = load_checkpoint(out / "last").config
@@ -115,7 +129,9 @@ def train(
             mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.rl.focus)
     if force:
-        clear_run(out)
+        distributed.barrier()  # every rank has checked ``out`` before rank 0 empties it
+        if distributed.is_main():
+            clear_run(out)
     return _train(
         run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,

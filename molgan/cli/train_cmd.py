@@ -21,6 +21,8 @@ Examples:
   molgan train --data qm9 --out runs/qm9-qed --init qm9 --reward qed --lambda 0.5
 
   molgan train --data qm9 --out runs/qm9 --resume      # continue a killed run
+
+  torchrun --nproc_per_node 4 -m molgan train --data qm9 --out runs/qm9   # data parallel
 """
 
 
@@ -86,12 +88,14 @@ def register(app: typer.Typer) -> None:
             noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
         )
         from molgan.cli.progress import progress_bar
+        from molgan.training.distributed import is_main
         from molgan.training.run_dir import resume_step
 
-        if resume and (start := resume_step(out)) is not None:
+        main = is_main()  # under torchrun only rank 0 reports
+        if main and resume and (start := resume_step(out)) is not None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
-        with progress_bar("training", None, quiet=quiet) as update:
+        with progress_bar("training", None, quiet=quiet or not main) as update:
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
@@ -103,6 +107,8 @@ def register(app: typer.Typer) -> None:
                 smiles_column=smiles_column, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
+        if not main:
+            return
         best = result.best
         typer.echo(
             f"trained {result.steps} steps in {result.seconds / 60:.1f} min"

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from molgan.training import losses
+from molgan.training import distributed, losses
 from molgan.nn.build import GanModules
 from molgan.nn.relax import relax
 
@@ -168,13 +168,16 @@ def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor]) -> Tensor:
 def reconstruction_terms(
     modules: GanModules, real: GraphBatch, regularizer: str, eps: Tensor | None
 ) -> tuple[Tensor, Tensor]:
-    """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs."""
+    """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs.
+
+    MMD compares sets, not molecules: under torchrun it sees the codes and draws of the whole global batch.
+    """
     assert modules.encoder is not None
     mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
     noise = torch.randn_like(mean) if eps is None else eps
     if regularizer == "mmd":
         codes = mean
-        latent = losses.mmd_to_prior(codes, noise)
+        latent = losses.mmd_to_prior(distributed.global_batch(codes), distributed.global_batch(noise))
     else:
         codes = mean + noise * torch.exp(0.5 * log_var)
         latent = losses.kl_divergence(mean, log_var)
