@@ -270,6 +270,7 @@ def _train(
 
     cfg = config.train
     distributed.check_divides(cfg.batch_size)
+    _refuse_per_rank_noise(config)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
     schedule = Schedule.from_config(
         cfg, reward=reward is not None, pool=state.pool is not None, encoder=state.modules.encoder is not None
@@ -336,6 +337,16 @@ def _train(
     _plot(out_dir)
     distributed.barrier()
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _refuse_per_rank_noise(config: RunConfig) -> None:
+    """Under torchrun, refuse what draws from torch's global RNG per share (every rank would draw the same)."""
+    if not distributed.active():
+        return
+    if config.train.relaxation != "softmax":
+        raise InputError(f"train.relaxation {config.train.relaxation!r} is not supported under torchrun yet: use softmax")
+    if config.model.generator_dropout > 0:
+        raise InputError("model.generator_dropout > 0 is not supported under torchrun yet: use 0")
 
 
 def _start(
