@@ -106,6 +106,7 @@ def _assert_close(a, b) -> None:
             largest[kind] = max(largest[kind], (x.float() - y.float()).abs().max().item())
     for name in ("rng.data", "rng.torch"):
         assert torch.equal(moments[name], other[name]), name
+    assert first.extra["elite_pool"] == second.extra["elite_pool"]
     print(f"{b.parent.name} vs {a.parent.name} at step {first.step}: largest difference "
           + ", ".join(f"{kind} {value:.2g}" for kind, value in largest.items()))
 

@@ -287,10 +287,7 @@ def _train(
         while state.step < cfg.steps:
             step = state.step
             if schedule.pool_update_due(step):
-                z = batches.generator_noise(cfg.elite.samples)
-                if distributed.is_main():
-                    _grow_pool(state, reward, data.vocab, z)
-                state.pool = _rank0_pool(state.pool, data.vocab)
+                _grow_pool(state, reward, data.vocab, batches.generator_noise(cfg.elite.samples))
                 batches.use(_pool_data(state.pool, data))
             if schedule.prior_refit_due(step):
                 state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
@@ -470,32 +467,31 @@ def _graph_tensors(data: TrainingData, index: np.ndarray) -> tuple[torch.Tensor,
     return torch.from_numpy(data.nodes[index].astype(np.int64)), torch.from_numpy(data.adj[index].astype(np.int64))
 
 
-def _rank0_pool(pool: ElitePool, vocab: Vocabulary) -> ElitePool:
-    """Rank 0's elite pool on every rank (``pool`` itself in one process)."""
-    if not distributed.active():
-        return pool
-    shared = distributed.broadcast_json(pool.state() if distributed.is_main() else None)
-    return pool if distributed.is_main() else ElitePool.from_state(shared, vocab)
-
-
 def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
     return TrainingData(pool.nodes, pool.adj, data.vocab, data.train_smiles, pool.scores)
 
 
 @torch.no_grad()
 def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, z: torch.Tensor) -> int:
-    """Generate graphs from noise ``z``, score them, offer them to the pool."""
+    """Generate graphs from noise ``z``, score them, offer them to the pool.
+
+    Under torchrun rank 0 generates and scores; every rank offers rank 0's molecules to its own pool.
+    """
     from molgan.chem.graphs import decode_graphs, to_smiles
     from molgan.nn.relax import hard_graphs
 
     assert state.pool is not None
-    was_training = state.modules.generator.training
-    state.modules.generator.eval()
-    nodes, adj = hard_graphs(*state.modules.generator(z))
-    state.modules.generator.train(was_training)
-    mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
-    scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
-    return state.pool.add(to_smiles(mols), scores)
+    smiles, scores = None, None
+    if distributed.is_main():
+        was_training = state.modules.generator.training
+        state.modules.generator.eval()
+        nodes, adj = hard_graphs(*state.modules.generator(z))
+        state.modules.generator.train(was_training)
+        mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
+        smiles, scores = to_smiles(mols), np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
+    if distributed.active():
+        smiles, scores = distributed.broadcast_json([smiles, None if scores is None else scores.tolist()])
+    return state.pool.add(smiles, scores)
 
 
 def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int, previous: NoisePrior | None) -> NoisePrior:
