@@ -1,11 +1,14 @@
-"""Data-parallel training under torchrun: two CPU processes (gloo) train as one process on the same global batch."""
+"""Data-parallel training under torchrun: two CPU processes (gloo) train as one process on the same global batch.
+
+The two processes are forks of this one that join the process group as torchrun's workers do (RANK,
+WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT): the same rendezvous, without re-importing torch.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
-import subprocess
 import sys
 
 import pytest
@@ -18,6 +21,7 @@ from molgan.checkpoint import load_checkpoint
 from molgan.cli.main import app
 from molgan.errors import InputError
 from molgan.training import distributed
+from molgan.training.losses import mmd_to_prior
 
 #: Weights (and Adam moments) of the 2-process run may differ from one process's by float rounding
 #: only (sums in another order). Measured with FULL_TOML on a 2-core CPU: at most 1.5e-8 on a weight and
@@ -69,6 +73,20 @@ samples = 16
 """
 
 runner = CliRunner()
+_FORKS = pytest.mark.skipif(sys.platform != "linux", reason="forks the test process")
+
+
+def _forked(worker, *args) -> None:
+    """Run ``worker(rank, *args)`` in 2 forks of this process, each with torchrun's variables for its rank
+    (a free port on 127.0.0.1); a failure in either is raised here."""
+    import torch.multiprocessing as mp
+
+    mp.start_processes(_as_rank, args=(_free_port(), worker, args), nprocs=2, start_method="fork")
+
+
+def _as_rank(rank: int, port: int, worker, args) -> None:
+    os.environ.update(RANK=str(rank), WORLD_SIZE="2", LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    worker(rank, *args)
 
 
 def _free_port() -> int:
@@ -111,41 +129,107 @@ def _assert_close(a, b) -> None:
           + ", ".join(f"{kind} {value:.2g}" for kind, value in largest.items()))
 
 
+def _cli_rank(rank: int, args: list[str], cache: str) -> None:
+    """``molgan train`` as torchrun's worker ``rank`` runs it: only rank 0 reports."""
+    os.environ["MOLGAN_CACHE_DIR"] = cache
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert ("trained 3 steps" in result.stderr) == (rank == 0), result.stderr
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """``two``: 3 steps on 2 processes launched by torchrun; ``one``: the same 3 steps in this process."""
+    """``two``: 3 steps of ``molgan train`` on 2 processes; ``one``: the same 3 steps in this process."""
     root = tmp_path_factory.mktemp("distributed")
     (root / "mols.smi").write_text("\n".join(TINY_SMILES * 2) + "\n")
     (root / "full.toml").write_text(FULL_TOML)
-    env = {**os.environ, "MOLGAN_CACHE_DIR": str(root / "cache")}
-    command = [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1", "--nproc_per_node", "2",
-               "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), "-m", "molgan",
-               *_train_args(root, root / "two", 3)]
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    _one_process(_train_args(root, root / "one", 3))
-    return root, proc.stderr
+    _one_process(_train_args(root, root / "one", 3))  # first: the forks inherit what it imported
+    _forked(_cli_rank, _train_args(root, root / "two", 3), str(root / "cache"))
+    return root
 
 
 @pytest.mark.slow
+@_FORKS
 def test_two_processes_train_as_one_on_the_same_global_batch(runs):
-    root, stderr = runs
+    root = runs
     _assert_close(root / "one" / "last", root / "two" / "last")
-    assert stderr.count("trained 3 steps") == 1  # rank 0 alone reports
     one, two = ((root / name / "metrics.csv").read_text().splitlines() for name in ("one", "two"))
     assert len(one) == len(two) == 2  # header and the step-3 row, written once
     assert sorted(p.name for p in (root / "two").iterdir()) == sorted(p.name for p in (root / "one").iterdir())
 
 
 @pytest.mark.slow
+@_FORKS
 def test_a_two_process_run_resumes_in_one_process(runs, tmp_path):
-    root, _ = runs
+    root = runs
     for name in ("one", "two"):
         shutil.copytree(root / name, tmp_path / name)
         _one_process(_train_args(root, tmp_path / name, 6) + ["--resume"])
     _assert_close(tmp_path / "one" / "last", tmp_path / "two" / "last")
     rows = (tmp_path / "two" / "metrics.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["3", "6"]
+
+
+def _collectives(rank: int) -> None:
+    with distributed.session():
+        _check_collectives(rank)
+
+
+def _check_collectives(rank: int) -> None:
+    assert distributed.active() and distributed.world_size() == 2 and distributed.is_main() == (rank == 0)
+    assert distributed.any_rank((rank == 1, False)) == (True, False)
+    assert distributed.gather_json(["C" * (rank + 1)]) == [["C"], ["CC"]]
+    assert distributed.broadcast_json({"from": rank} if rank == 0 else None) == {"from": 0}
+    assert distributed.mean_values({"loss": float(rank)}) == {"loss": 0.5}
+    assert distributed.shard(torch.arange(6)).tolist() == [[0, 1, 2], [3, 4, 5]][rank]
+    net = torch.nn.Linear(3, 1)
+    distributed.broadcast_modules([net])
+    first = distributed.gather_json(net.weight.flatten().tolist())
+    assert first[0] == first[1]
+    # MMD of the global batch + a per-graph mean, on shares: the gradient of one process on the whole batch
+    x, prior = torch.randn(8, 3, generator=torch.Generator().manual_seed(0)), torch.randn(8, 3, generator=torch.Generator().manual_seed(1))
+    weight = torch.ones(3, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.0)
+    distributed.average_gradients(optimizer)
+    local = distributed.shard(x) * weight
+    (mmd_to_prior(distributed.global_batch(local), prior) + local.pow(2).mean()).backward()
+    optimizer.step()
+    reference = torch.ones(3, requires_grad=True)
+    (mmd_to_prior(x * reference, prior) + (x * reference).pow(2).mean()).backward()
+    torch.testing.assert_close(weight.grad, reference.grad, atol=1e-6, rtol=0)
+
+
+@_FORKS
+def test_the_collectives_on_two_processes():
+    _forked(_collectives)
+
+
+def _stop_when_one_rank_runs_out_of_time(rank: int, config, data, out) -> None:
+    from molgan.training.loop import Schedule, train
+
+    if rank == 1:  # only rank 1's clock says stop, after the second step
+        Schedule.out_of_time = lambda self, seconds: (out / "step2").exists()
+    original = Schedule.checkpoint_due
+
+    def note(self, done, since_save=0.0):
+        if done == 2 and rank == 1:
+            (out / "step2").touch()
+        return original(self, done, since_save)
+
+    Schedule.checkpoint_due = note
+    with distributed.session():
+        result = train(config, data, out)
+        assert result.steps == 2 and result.stopped_early, result  # both ranks stop at the same step
+        distributed.barrier()
+        if rank == 0:
+            assert load_checkpoint(out / "last").step == 2
+
+
+@_FORKS
+def test_every_rank_stops_at_the_step_one_rank_runs_out_of_time(tmp_path, tiny_data, make_config):
+    config = make_config(steps=6, eval_every=100, checkpoint_every=100, time_limit_minutes=60)
+    _forked(_stop_when_one_rank_runs_out_of_time, config, tiny_data, tmp_path)
+    assert (tmp_path / "last").exists()
 
 
 def test_one_process_without_torchrun_variables(monkeypatch):

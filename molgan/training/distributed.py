@@ -239,7 +239,7 @@ def barrier() -> None:
 
 def _to_bytes(value: Any) -> torch.Tensor:
     encoded = json.dumps(value).encode("utf-8")
-    return torch.frombuffer(bytearray(encoded), dtype=torch.uint8)
+    return torch.tensor(list(encoded), dtype=torch.uint8)
 
 
 def _from_bytes(data: torch.Tensor) -> Any:
