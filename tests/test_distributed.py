@@ -79,6 +79,7 @@ _FORKS = pytest.mark.skipif(sys.platform != "linux", reason="forks the test proc
 def _forked(worker, *args) -> None:
     """Run ``worker(rank, *args)`` in 2 forks of this process, each with torchrun's variables for its rank
     (a free port on 127.0.0.1); a failure in either is raised here."""
+    import torch._dynamo  # noqa: F401  (the first optimizer step imports it: once here, not in each fork)
     import torch.multiprocessing as mp
 
     mp.start_processes(_as_rank, args=(_free_port(), worker, args), nprocs=2, start_method="fork")
