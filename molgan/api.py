@@ -24,6 +24,7 @@ wherever that makes sense, and bad input raises :class:`~molgan.errors.InputErro
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,7 @@ from rdkit import Chem
 
 from molgan.chem.mol import to_mol, to_mols
 from molgan.config import RunConfig, load_config
-from molgan.data.datasets import MolDataset, load_dataset
+from molgan.data.datasets import DataSetWarning, MolDataset, dataset_warnings, load_dataset
 from molgan.errors import InputError
 if TYPE_CHECKING:  # pragma: no cover
     from molgan.sampling.model import Model
@@ -73,6 +74,8 @@ def train(
     progress: ProgressCallback | None = None,
     command: str | None = None,
     force: bool = False,
+    delimiter: str | None = None,
+    fragments: str = "skip",
     **overrides: Any,
 ) -> TrainResult:
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
@@ -81,18 +84,22 @@ def train(
     ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
     training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
-    ``force`` (which removes that run's outputs and starts over).
+    ``force`` (which removes that run's outputs and starts over). A tiny data set, an empty split or
+    a size cap set for a file warn (:class:`~molgan.data.datasets.DataSetWarning`). ``max_atoms``, ``smiles_column``,
+    ``delimiter`` (forced table delimiter) and ``fragments`` (``"skip"`` several-fragment molecules or
+    keep the ``"largest"`` fragment) apply to a ``data`` file as in :func:`load_dataset`.
     """
     from molgan.training import distributed
 
     with distributed.session():
-        return _train_run(Path(out), config, resume, init_from, max_atoms, smiles_column, progress, command, force, overrides)
+        reading = dict(max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments)
+        return _train_run(Path(out), config, resume, init_from, progress, command, force, reading, overrides)
 
 
 def _train_run(
     out: Path, config: str | Path | RunConfig | None, resume: bool, init_from: str | Path | None,
-    max_atoms: int | None, smiles_column: str | None, progress: ProgressCallback | None, command: str | None,
-    force: bool, overrides: dict[str, Any],
+    progress: ProgressCallback | None, command: str | None, force: bool, reading: dict[str, Any],
+    overrides: dict[str, Any],
 ) -> TrainResult:
     """:func:`train` within its process group (rank 0 alone repairs or clears ``out``)."""
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
@@ -117,13 +124,20 @@ def _train_run(
         else:
             run = RunConfig()
         run = run.with_overrides(**overrides)
-    dataset = load_dataset(run.train.data, max_atoms=max_atoms, smiles_column=smiles_column)
+    # what can fail without the data fails before it is read (a large file takes minutes)
+    from molgan.nn.device import resolve_device
+
+    resolve_device(run.train.device)
     reward = None
-    data = TrainingData.from_dataset(dataset)
     if run.train.rl.reward:
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.rl.reward)
+    dataset = load_dataset(run.train.data, **reading)
+    for line in dataset_warnings(dataset):
+        warnings.warn(line, DataSetWarning, stacklevel=2)
+    data = TrainingData.from_dataset(dataset)
+    if reward is not None:
         if run.train.rl.focus < 1.0 or run.train.elite.size > 0:
             train_index = dataset.split("train")
             mols = to_mols(dataset.smiles[i] for i in train_index)
@@ -140,15 +154,20 @@ def _train_run(
 
 def evaluate(
     smiles: Sequence[str | None],
-    reference: str | Sequence[str] | None = "qm9",
+    reference: str | Sequence[str] | None = None,
     *,
+    model: str | Path | None = None,
     fcd: bool = True,
     n_jobs: int = 1,
     benchmark: str | None = None,
 ) -> dict[str, float]:
-    """MOSES-style metrics of generated SMILES (``None`` / ``""`` count as invalid samples).
+    """MOSES-style metrics of generated SMILES (``None`` / ``""`` count as invalid samples), as ``molgan evaluate``.
 
-    ``reference`` is a data set name (its training split), a file, a list of SMILES or ``None``.
+    ``reference`` is a data set name (its *training split*), a file or a list of SMILES: novelty
+    and FCD are computed against it. Without one, ``model`` (a shipped name or a checkpoint)
+    stands for the data it was trained on; with neither, there is no novelty and no FCD. The
+    result also holds ``heavy_atoms_mean`` and ``mw_mean`` of the samples and, with a reference,
+    the reference's (``reference_heavy_atoms_mean``, ``reference_mw_mean``).
     ``benchmark="moses"`` gives MOSES's own metrics against its test sets instead (``reference``
     and ``fcd`` are then not used).
     """
@@ -158,23 +177,26 @@ def evaluate(
         return benchmark_metrics(benchmark, list(smiles), n_jobs=n_jobs)
     from molgan.evaluation import metrics
 
-    ref: Sequence[str] | None
-    if isinstance(reference, (str, Path)):
-        ref = metrics.load_reference(str(reference))
-    else:
-        ref = reference
-    return metrics.evaluate(list(smiles), ref, n_jobs=n_jobs, compute_fcd=fcd and ref is not None)
+    ref, _ = metrics.reference_of(reference, model)
+    return metrics.evaluate(list(smiles), ref, n_jobs=n_jobs, compute_fcd=fcd and ref is not None, sizes=True)
 
 
 def score(molecules: Sequence[str | Mol | None], reward: str | Path = "qed", *, n_jobs: int = 1) -> ScoreTable:
     """Score molecules (SMILES or RDKit molecules) with a reward preset or TOML file.
 
-    Returns a :class:`molgan.scoring.ScoreTable` (per component raw and transformed values, total).
+    Returns a :class:`molgan.scoring.ScoreTable` (per component raw and transformed values, total);
+    ``table.to_frame()`` is a pandas DataFrame with a ``smiles`` column and the input's index (a
+    pandas Series keeps its labels), ``table.to_dict()`` the same columns without pandas.
     """
+    import dataclasses
+
+    from molgan.data.frame import index_of
     from molgan.scoring import load_reward
 
-    mols = [m if isinstance(m, Chem.Mol) or m is None else to_mol(str(m)) for m in molecules]
-    return load_reward(reward).score(mols, n_jobs=n_jobs)
+    index = index_of(molecules)
+    smiles, mols = _smiles_and_mols(molecules)
+    table = load_reward(reward).score(mols, n_jobs=n_jobs)
+    return dataclasses.replace(table, smiles=smiles, index=index)
 
 
 def score_file(
@@ -185,16 +207,25 @@ def score_file(
     smiles_column: str | None = None,
     n_jobs: int = 1,
     force: bool = False,
+    delimiter: str | None = None,
+    keep_fragments: str = "all",
+    progress: Any = None,
 ) -> ScoreFileResult:
     """Score a file of molecules into a CSV, as ``molgan score IN -r REWARD -o OUT`` (same bytes).
 
     One row per input record (its columns kept; unreadable ones with empty scores and a ``reason``);
     ``output`` ``"-"`` is standard output. Returns a :class:`molgan.scoring.score_file.ScoreFileResult`
     (``table``: one row per record, ``n_scored``, ``n_read``, ``skipped``, ``renamed``).
+    ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
+    ``keep_fragments="largest"`` scores the largest fragment of each record (salts stripped);
+    ``progress(scored, total)`` is called as the scoring goes.
     """
     from molgan.scoring.score_file import score_file as _score_file
 
-    return _score_file(input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force)
+    return _score_file(
+        input, reward, output, smiles_column=smiles_column, jobs=n_jobs, force=force, delimiter=delimiter,
+        keep_fragments=keep_fragments, progress=progress,
+    )
 
 
 def optimize(
@@ -202,7 +233,7 @@ def optimize(
     *,
     reward: str | Path,
     out: str | Path,
-    data: str = "qm9",
+    data: str | None = None,
     resume: bool = False,
     n_jobs: int = 1,
     progress: Any = None,
@@ -214,9 +245,10 @@ def optimize(
     Writes ``out/model`` (the same weights, noise drawn around the polished codes of the best molecules found:
     ``molgan.load(out / "model")``), ``out/pool.csv`` and ``out/search.csv``. ``settings`` are fields
     of :class:`molgan.latent.search.SearchConfig` (``rounds``, ``pool_size``, ``bandwidth``, ...);
-    ``resume=True`` continues a killed search from its last saved round.
+    ``resume=True`` continues a killed search from its last saved round. ``data`` (whose best
+    training molecules start the pool) defaults to the data set the model's checkpoint was trained on.
     """
-    from molgan.latent.search import SearchConfig
+    from molgan.latent.settings import SearchConfig
     from molgan.latent.search import optimize as _optimize
     from molgan.scoring import load_reward
 
@@ -255,16 +287,23 @@ def screen(
     ``smarts`` / ``exclude_smarts``: keep molecules matching every pattern / none. Invalid SMILES and ``None`` are counted in
     ``n_invalid`` and dropped. Returns a :class:`molgan.evaluation.screen.ScreenResult` (``smiles``, ``mols``,
     ``indices``, ``properties``, ``report``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    ``hits.to_frame()`` is a pandas DataFrame (``smiles`` and the properties, indexed by input position or
+    by the labels of a pandas Series given as ``molecules``); ``hits.to_dict()`` the same columns without pandas.
     """
     from molgan.evaluation.screen import ScreenSpec
     from molgan.evaluation.screen import screen as _screen
+
+    import dataclasses
+
+    from molgan.data.frame import index_of
 
     spec = ScreenSpec(
         where=where, lipinski=lipinski, pains=pains, brenk=brenk, novel_against=novel_against,
         unique=unique, properties=properties, neutral=neutral, smarts=smarts, exclude_smarts=exclude_smarts,
     )
+    index = index_of(molecules)
     smiles, mols = _smiles_and_mols(molecules)
-    return _screen(smiles, spec, mols=mols)
+    return dataclasses.replace(_screen(smiles, spec, mols=mols), input_index=index)
 
 
 def screen_file(
@@ -274,6 +313,7 @@ def screen_file(
     *,
     smiles_column: str | None = None,
     force: bool = False,
+    delimiter: str | None = None,
     **filters: Any,
 ) -> ScreenFileResult:
     """Screen a file of molecules into a file, as ``molgan screen IN -o OUT`` (same bytes).
@@ -282,12 +322,15 @@ def screen_file(
     fields, as for :func:`screen` (``where``, ``lipinski``, ``pains``, ``brenk``, ``novel_against``,
     ``unique``, ``properties``). OUT gets ``smiles``, the other columns of IN and the properties.
     Returns a :class:`molgan.evaluation.screen_file.ScreenFileResult` (``report``, ``n_written``,
-    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report.
+    ``skipped``); :func:`molgan.evaluation.screen.format_report` prints the report. ``delimiter``
+    (``","``, ``";"``, ``"tab"``) forces a table's delimiter; by default it is sniffed.
     """
     from molgan.evaluation.screen import spec_from
     from molgan.evaluation.screen_file import screen_file as _screen_file
 
-    return _screen_file(input, output, spec_from(spec, filters), smiles_column=smiles_column, force=force)
+    return _screen_file(
+        input, output, spec_from(spec, filters), smiles_column=smiles_column, force=force, delimiter=delimiter
+    )
 
 
 def draw(
@@ -332,18 +375,21 @@ def write(
     return write_molecules(path, smiles, mols, properties=_names(properties), force=force)
 
 
-def read(path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all") -> ReadResult:
+def read(
+    path: str | Path, smiles_column: str | None = None, *, keep_fragments: str = "all", delimiter: str | None = None
+) -> ReadResult:
     """Read the molecules of a ``.smi``, ``.csv``, ``.tsv`` or ``.sdf`` file (optionally ``.gz``).
 
     Returns a :class:`molgan.data.readers.ReadResult`: ``smiles``, ``mols``, ``records`` (other columns)
     of each usable record, ``n_read`` and ``skipped`` (counts by reason). ``smiles_column`` picks
     the column of a table (default: ``smiles`` in any case); ``keep_fragments``: ``"all"``,
-    ``"skip"`` or ``"largest"``. A missing file raises :class:`~molgan.errors.InputError`, a file
+    ``"skip"`` or ``"largest"``; ``delimiter`` (``","``, ``";"``, ``"tab"``) forces a table's delimiter.
+    A missing file raises :class:`~molgan.errors.InputError`, a file
     without one usable molecule :class:`~molgan.errors.NothingUsableError`.
     """
     from molgan.data.readers import read_molecules
 
-    return read_molecules(path, smiles_column, keep_fragments=keep_fragments)
+    return read_molecules(path, smiles_column, keep_fragments=keep_fragments, delimiter=delimiter)
 
 
 def models(*, installed_only: bool = True) -> dict[str, str]:

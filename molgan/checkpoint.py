@@ -127,6 +127,23 @@ class Checkpoint:
 def load_checkpoint(directory: str | Path) -> Checkpoint:
     """Read a checkpoint directory; anything missing, truncated, foreign or too new is a clear error."""
     directory = Path(directory)
+    meta = _read_meta(directory)
+    weights = _load_tensors(directory / WEIGHTS)
+    return Checkpoint(directory, meta, weights)
+
+
+def checkpoint_config(directory: str | Path) -> RunConfig:
+    """The run config stored in a checkpoint (e.g. ``.train.data``, its training data), weights left unread."""
+    directory = Path(directory)
+    meta = _read_meta(directory)
+    try:
+        return RunConfig.from_dict(meta["config"], source=f"{directory / META}")
+    except (ConfigError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{directory / META}: bad config ({exc})") from exc
+
+
+def _read_meta(directory: Path) -> dict[str, Any]:
+    """The checked ``checkpoint.json`` of a checkpoint directory."""
     recover_interrupted_save(directory)
     if not directory.is_dir():
         raise CheckpointError(f"no checkpoint directory at {directory}")
@@ -145,8 +162,7 @@ def load_checkpoint(directory: str | Path) -> Checkpoint:
             f"{meta_path}: checkpoint format version {version} is not supported "
             f"(this molgan reads version {FORMAT_VERSION})"
         )
-    weights = _load_tensors(directory / WEIGHTS)
-    return Checkpoint(directory, meta, weights)
+    return meta
 
 
 def _load_tensors(path: Path) -> dict[str, torch.Tensor]:

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, load_dataset
+from molgan.cli import DELIMITER_HELP
+from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, dataset_warnings, load_dataset
 
 data_app = typer.Typer(help="Inspect and prepare molecule data sets.", no_args_is_help=True)
 
@@ -20,6 +21,7 @@ def info(
     max_atoms: Optional[int] = typer.Option(None, "--max-atoms", min=1, help="Skip molecules with more heavy atoms."),
     fragments: str = typer.Option("skip", "--fragments", help="Several-fragment molecules: skip or largest."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse (and store) the encoded arrays."),
+    delimiter: Optional[str] = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
 ) -> None:
     """Read SOURCE, encode it with its vocabulary, and report what fits exactly and what was skipped.
 
@@ -33,9 +35,12 @@ def info(
     if fragments not in FRAGMENT_POLICIES:
         raise typer.BadParameter(f"use one of {', '.join(FRAGMENT_POLICIES)}", param_hint="--fragments")
     dataset = load_dataset(
-        source, smiles_column=smiles_column, max_atoms=max_atoms, fragments=fragments, cache=cache
+        source, smiles_column=smiles_column, max_atoms=max_atoms, fragments=fragments, cache=cache,
+        delimiter=delimiter,
     )
     report = dataset.report
+    for line in dataset_warnings(dataset):
+        typer.echo(f"note: {line}", err=True)
     if as_json:
         data = report.to_dict()
         data["splits"] = {name: len(indices) for name, indices in dataset.splits.items()}

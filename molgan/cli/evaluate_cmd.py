@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.evaluation import fcd as fcd_stats
 from molgan.evaluation import metrics
 from molgan.errors import NothingUsableError
@@ -16,7 +17,7 @@ from molgan.errors import NothingUsableError
 _EPILOG = """\
 Examples:
 
-  molgan evaluate samples.csv
+  molgan evaluate samples.csv --model qm9
 
   molgan evaluate samples.csv --reference qm9 --json
 
@@ -26,7 +27,10 @@ Examples:
 
   molgan evaluate samples.smi --benchmark moses --json
 
-An empty SMILES cell counts as an invalid sample.
+An empty SMILES cell counts as an invalid sample. Novelty and FCD compare with --reference, else
+with the training data of --model (a data set name stands for its training split); with neither
+they are not computed. heavy_atoms_mean and mw_mean of the samples are printed beside the
+reference's (reference_heavy_atoms_mean, reference_mw_mean: up to 5,000 of its molecules).
 
 FCD statistics of a reference are cached in $MOLGAN_CACHE_DIR (default ~/.cache/molgan).
 
@@ -46,6 +50,9 @@ def evaluate(
     reference: str | None = typer.Option(
         None, "--reference", "-r", help="'qm9' (its training split) or a SMILES file: novelty and FCD."
     ),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="The model that made the samples: its training data is the default --reference."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
     no_fcd: bool = typer.Option(False, "--no-fcd", help="Skip FCD (it runs ChemNet on every molecule)."),
     smiles_column: str | None = typer.Option(
@@ -54,9 +61,10 @@ def evaluate(
     benchmark: str | None = typer.Option(
         None, "--benchmark", help="'moses': MOSES's metrics against its test sets (ignores --reference)."
     ),
+    delimiter: str | None = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
 ) -> None:
     """Validity, uniqueness, novelty, FCD, internal diversity and property means of generated SMILES."""
-    smiles = metrics.read_generated(file, smiles_column=smiles_column)
+    smiles = metrics.read_generated(file, smiles_column=smiles_column, delimiter=delimiter)
     if not smiles:
         raise NothingUsableError(f"{file}: no samples")
     if benchmark is not None:
@@ -70,11 +78,22 @@ def evaluate(
                 typer.echo(f"note: {note.message}", err=True)
         _print(result, as_json)
         return
-    ref = None if reference is None else metrics.load_reference(reference)
-    if ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file():
+    ref, what = metrics.reference_of(reference, model)
+    if ref is None:
+        typer.echo("note: novelty and FCD need --reference (e.g. --reference qm9) or --model; not computed", err=True)
+    elif reference is None:
+        typer.echo(f"novelty and FCD against {what}", err=True)
+    from molgan.cli.progress import progress_bar
+
+    computing = ref is not None and not no_fcd and fcd_stats.bundled_file(ref) is None and not fcd_stats.cache_file(ref).is_file()
+    if computing:
         where = fcd_stats.cache_dir() / "fcd"
         typer.echo(f"computing FCD statistics of {len(ref)} reference molecules (once; cached in {where})", err=True)
-    _print(metrics.evaluate(smiles, ref, compute_fcd=not no_fcd), as_json)
+    with progress_bar("FCD statistics", len(ref) if computing else 0, quiet=not computing) as update:
+        result = metrics.evaluate(
+            smiles, ref, compute_fcd=not no_fcd, sizes=True, fcd_progress=lambda done, total: update(done, total=total)
+        )
+    _print(result, as_json)
 
 
 def _print(result: dict[str, float], as_json: bool) -> None:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from molgan.cli import (
+    bench_cmd,
     data_cmd,
     draw_cmd,
     evaluate_cmd,
@@ -47,7 +48,7 @@ def _root(
     """Generate, evaluate, score and screen molecules with a graph GAN."""
 
 
-for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd, optimize_cmd):
+for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd, optimize_cmd, bench_cmd):
     module.register(app)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from molgan.latent.search import SearchConfig
+from molgan.latent.settings import SearchConfig
 
 EXAMPLES = """
 Examples:
@@ -36,7 +37,9 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Argument(..., help="Shipped model name or checkpoint directory (needs an encoder)."),
         reward: str = typer.Option(..., "--reward", "-r", help="Reward preset (qed, qed-clean, logp, sa, druglike) or TOML file."),
         out: Path = typer.Option(..., "--out", "-o", help="Output directory."),
-        data: str = typer.Option("qm9", help="Data set whose best training molecules start the pool."),
+        data: Optional[str] = typer.Option(
+            None, help="Data set whose best training molecules start the pool (default: the model's training data)."
+        ),
         rounds: int = typer.Option(_DEFAULTS.rounds, help="Search rounds."),
         samples: int = typer.Option(_DEFAULTS.samples, help="Noise vectors decoded per round."),
         pool_size: int = typer.Option(_DEFAULTS.pool_size, help="Distinct molecules kept while searching."),

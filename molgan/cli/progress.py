@@ -11,8 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None, *, quiet: bool = False) -> Iterator:
-    """Yield ``update(completed, text="", total=None)``; a no-op when quiet or stderr is not a terminal."""
+def progress_bar(description: str, total: int | None, *, quiet: bool = False, start: int = 0) -> Iterator:
+    """Yield ``update(completed, text="", total=None)``; a no-op when quiet or stderr is not a terminal.
+
+    ``start`` is where a resumed job begins: the time left is estimated from the work done since.
+    """
     if quiet or not sys.stderr.isatty():
         yield lambda completed, text="", total=None: None
         return
@@ -21,7 +24,7 @@ def progress_bar(description: str, total: int | None, *, quiet: bool = False) ->
         TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[info]}"),
     ]
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(description, total=total, info="")
+        task = bar.add_task(description, total=total, completed=start, info="")
 
         def update(completed: int, text: str = "", total: int | None = None) -> None:
             bar.update(task, completed=completed, info=text, **({"total": total} if total is not None else {}))

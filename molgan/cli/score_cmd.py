@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.scoring import AGGREGATIONS, COMPONENTS, PRESETS, TRANSFORMS, load_reward
 
 _EPILOG = """\
@@ -43,24 +44,42 @@ def score(
     ),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Processes to score with (0 or -1: all cores)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output if it exists."),
+    delimiter: str | None = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
+    fragments: str = typer.Option(
+        "all", "--fragments", help="all (as read), largest (score the largest fragment: strips salts) or skip."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (there is none off a terminal)."),
 ) -> None:
     """Score molecules with a reward: per-component raw and transformed scores, and the total."""
+    from molgan.cli.progress import progress_bar
+    from molgan.data.readers import FRAGMENT_POLICIES, NOTES
+    from molgan.errors import InputError
     from molgan.scoring.score_file import score_file
+
+    if fragments not in FRAGMENT_POLICIES:
+        raise InputError(f"--fragments must be one of {', '.join(FRAGMENT_POLICIES)}, got {fragments!r}")
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         loaded = load_reward(reward)
     for warning in caught:
         typer.echo(f"warning: {warning.message}", err=True)
-    done = score_file(file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force)
+    with progress_bar("scoring", None, quiet=quiet) as update:
+        done = score_file(
+            file, loaded, output, smiles_column=smiles_column, jobs=jobs, force=force, delimiter=delimiter,
+            keep_fragments=fragments, progress=lambda scored, total: update(scored, total=total),
+        )
     where_to = "standard output" if output == "-" else output
     typer.echo(f"scored {done.n_scored} molecules from {file} with {loaded} -> {where_to}", err=True)
     for old, new in done.renamed.items():
         typer.echo(f"note: input column {old!r} is written as {new!r} (a score column has its name)", err=True)
-    if done.skipped:
-        details = ", ".join(f"{n} {reason}" for reason, n in sorted(done.skipped.items()))
+    dropped = {reason: n for reason, n in done.skipped.items() if reason not in NOTES}
+    if dropped:
+        details = ", ".join(f"{n} {reason}" for reason, n in sorted(dropped.items()))
         unread = len(done.table) - done.n_scored
         typer.echo(f"{unread} of {len(done.table)} records could not be read ({details}): kept with empty scores", err=True)
+    if done.skipped.get("fragments_reduced"):
+        typer.echo(f"note: {done.skipped['fragments_reduced']} records reduced to their largest fragment", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
+
 SCREEN_HELP = """Filter molecules by properties, rule of five, structural alerts, novelty and duplicates.
 
 Filters run in this order, and the table printed to stderr says how many molecules passed each one after the previous ones (cheap filters first): valid SMILES, unique (canonical SMILES; --no-dedupe keeps duplicates), novel (--novel-against), --neutral, --lipinski (at most one violation), --pains, --brenk, each --smarts (must match), each --exclude-smarts (must not match), then each --where condition. --fragments largest keeps the largest fragment of each record (salts stripped) before any filter.
@@ -70,10 +72,13 @@ def screen_command(
         Optional[str], typer.Option("--smiles-column", help="SMILES column of a CSV/TSV input (default: smiles).")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT if it exists.")] = False,
+    delimiter: Annotated[Optional[str], typer.Option("--delimiter", help=DELIMITER_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (there is none off a terminal).")] = False,
 ) -> None:
     from molgan.evaluation.screen import ScreenSpec, format_report
     from molgan.evaluation.screen_file import screen_file
 
+    from molgan.cli.progress import progress_bar
     from molgan.data.readers import FRAGMENT_POLICIES
     from molgan.errors import InputError
 
@@ -84,7 +89,11 @@ def screen_command(
         novel_against=novel_against, unique=not no_dedupe, properties=properties, neutral=neutral,
         smarts=tuple(smarts or ()), exclude_smarts=tuple(exclude_smarts or ()),
     )
-    result = screen_file(input, output, spec, smiles_column=smiles_column, force=force, keep_fragments=fragments)
+    with progress_bar("screening", None, quiet=quiet) as update:
+        result = screen_file(
+            input, output, spec, smiles_column=smiles_column, force=force, keep_fragments=fragments,
+            delimiter=delimiter, progress=update,
+        )
     typer.echo(format_report(result.report), err=True)
     if result.skipped:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items()))

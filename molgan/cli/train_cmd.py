@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shlex
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from molgan.cli import DELIMITER_HELP
 from molgan.errors import InputError
 
 EXAMPLES = """
@@ -24,6 +26,11 @@ Examples:
 
   torchrun --nproc_per_node 4 -m molgan train --data qm9 --out runs/qm9   # data parallel
 """
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning raised during training as one ``warning: ...`` line on stderr."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,6 +63,10 @@ def register(app: typer.Typer) -> None:
         ),
         max_atoms: Optional[int] = typer.Option(None, help="Largest molecule kept from --data."),
         smiles_column: Optional[str] = typer.Option(None, help="SMILES column of a CSV/TSV --data file."),
+        delimiter: Optional[str] = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
+        fragments: str = typer.Option(
+            "skip", "--fragments", help="Several-fragment molecules of --data: skip, or keep the largest (strips salts)."
+        ),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
         checkpoint_minutes: Optional[float] = typer.Option(
@@ -92,10 +103,14 @@ def register(app: typer.Typer) -> None:
         from molgan.training.run_dir import resume_step
 
         main = is_main()  # under torchrun only rank 0 reports
-        if main and resume and (start := resume_step(out)) is not None:
+        start = resume_step(out) if resume else None
+        if main and start is not None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
-        with progress_bar("training", None, quiet=quiet or not main) as update:
+        with progress_bar("training", steps, quiet=quiet or not main, start=start or 0) as update, warnings.catch_warnings():
+            warnings.showwarning = _warning_line  # e.g. a collapse warning: one line, above the bar
+            if not main:
+                warnings.simplefilter("ignore")  # the other ranks' warnings repeat rank 0's
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
@@ -104,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
             result = train(
                 out, config=config, resume=resume, force=force, init_from=init, max_atoms=max_atoms,
-                smiles_column=smiles_column, progress=report,
+                smiles_column=smiles_column, delimiter=delimiter, fragments=fragments, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
         if not main:

@@ -32,6 +32,7 @@ from molgan.errors import InputError, NothingUsableError
 from molgan.data.atomic import atomic_file
 from molgan.data.featurize import featurize
 from molgan.data.packed import PackedAdjacency, num_pairs
+from molgan.data.readers import parse_delimiter
 from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
 from molgan.jobs import resolve_jobs
 
@@ -41,6 +42,13 @@ SPLITS = ("train", "valid", "test")
 FRAGMENT_POLICIES = ("skip", "largest")
 #: Bundled files (in ``datasets/``, or ``molgan/_datasets`` of an installed wheel).
 BUNDLED = {"qm9": "qm9.csv.gz", "moses-sample": "moses_sample.csv.gz"}
+#: The named data sets (their content never depends on the guards for user files below).
+NAMED = ("qm9", "moses-sample", "moses")
+#: A user file with an inferred vocabulary and no ``max_atoms`` is sized at this quantile of its
+#: molecules' heavy-atom counts: one 200-atom outlier cannot make the generator 200 atoms wide.
+MAX_ATOMS_QUANTILE = 0.999
+#: Fewer molecules than this make a data set tiny for a GAN (:func:`dataset_warnings` says so).
+TINY_DATA_SET = 1_000
 MOSES_PIP = "pip install --no-deps molsets"
 _HASH_BYTES_UP_TO = 256 * 2**20  # larger files are identified by path, size and mtime
 
@@ -64,6 +72,7 @@ class LoadReport:
     max_atoms: int = 0
     atom_types: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    size_quantile: float | None = None  # max_atoms was set at this quantile of the molecules' sizes
 
     @property
     def roundtrip_exactness(self) -> float:
@@ -126,6 +135,7 @@ def load_dataset(
     split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
     jobs: int = 0,
     shipped: bool = True,
+    delimiter: str | None = None,
 ) -> MolDataset:
     """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
@@ -136,6 +146,10 @@ def load_dataset(
     and the options are unchanged. ``jobs`` processes encode a file of more than one chunk
     (0 or -1: all cores). ``shipped=False`` encodes a bundled data set even where its encoded graphs
     are shipped (``datasets/graphs``; they are read only when every option matches).
+    ``delimiter`` forces the delimiter of a table file (default: sniffed).
+    A file (not a named data set) with an inferred vocabulary and no ``max_atoms`` gets
+    ``max_atoms`` at the :data:`MAX_ATOMS_QUANTILE` of its molecules' heavy-atom counts (larger
+    ones are skipped as ``too_many_atoms``; ``report.size_quantile`` says so).
     """
     if fragments not in FRAGMENT_POLICIES:
         raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
@@ -143,6 +157,7 @@ def load_dataset(
     jobs = resolve_jobs(jobs, "jobs")
     if max_atoms is not None and max_atoms < 1:
         raise InputError(f"max_atoms must be >= 1, got {max_atoms}")
+    delimiter = parse_delimiter(delimiter)
     path, column, default_vocab = resolve_source(source)
     column = smiles_column or column
     vocab = vocab or default_vocab
@@ -158,6 +173,11 @@ def load_dataset(
         "max_atoms": max_atoms,
         "fragments": fragments,
     }
+    if delimiter is not None:  # only then: the cache keys of existing data sets stay as they were
+        options["delimiter"] = delimiter
+    size_quantile = MAX_ATOMS_QUANTILE if str(source) not in NAMED and vocab is None and max_atoms is None else None
+    if size_quantile is not None:
+        options["size_quantile"] = size_quantile
     stem = None
     if cache:
         key = hashlib.sha256(json.dumps(options, sort_keys=True).encode()).hexdigest()[:24]
@@ -169,12 +189,36 @@ def load_dataset(
             adj = PackedAdjacency(bonds, cached_vocab.max_atoms)
             return MolDataset(smiles, nodes, adj, cached_vocab, report, splits, stem.with_suffix(".npz"))
 
-    smiles, nodes, bonds, vocab, report = _featurize(path, str(source), column, vocab, max_atoms, fragments, jobs)
+    smiles, nodes, bonds, vocab, report = _featurize(
+        path, str(source), column, vocab, max_atoms, fragments, jobs, delimiter, size_quantile
+    )
     splits = make_split(len(smiles), split_seed, fractions)
     if stem is not None and _write_cache(stem, options, smiles, nodes, bonds, vocab, report):
         _write_split(stem, split_seed, fractions, splits)
     adj = PackedAdjacency(bonds, vocab.max_atoms)
     return MolDataset(smiles, nodes, adj, vocab, report, splits, None if stem is None else stem.with_suffix(".npz"))
+
+
+class DataSetWarning(UserWarning):
+    """A data set is usable, but a user should know something before training on it."""
+
+
+def dataset_warnings(dataset: MolDataset) -> list[str]:
+    """What a user should know before training on ``dataset``: the size cap a file got, a tiny data
+    set, an empty split (one line each; none for a healthy data set)."""
+    report, lines = dataset.report, []
+    dropped = report.skipped.get("too_many_atoms", 0)
+    if report.size_quantile is not None and dropped:
+        lines.append(
+            f"max_atoms {report.max_atoms} (the {report.size_quantile * 100:g}th percentile of heavy atoms): "
+            f"{dropped:,} larger molecules dropped; --max-atoms N chooses the size"
+        )
+    if len(dataset) < TINY_DATA_SET:
+        lines.append(f"only {len(dataset):,} molecules: a GAN needs thousands (expect it to repeat its training set)")
+    empty = [name for name in SPLITS if len(dataset.splits.get(name, ())) == 0]
+    if empty:
+        lines.append(f"the {' and '.join(empty)} split{'s are' if len(empty) > 1 else ' is'} empty")
+    return lines
 
 
 def resolve_source(source: str | Path) -> tuple[Path, str | None, Vocabulary | None]:
@@ -246,9 +290,14 @@ def _featurize(
     max_atoms: int | None,
     fragments: str,
     jobs: int,
+    delimiter: str | None = None,
+    size_quantile: float | None = None,
 ) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
-    done = featurize(path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs)
-    report = LoadReport(source=source, n_read=done.n_read, n_valid=done.n_valid)
+    done = featurize(
+        path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs, delimiter=delimiter,
+        size_quantile=size_quantile,
+    )
+    report = LoadReport(source=source, n_read=done.n_read, n_valid=done.n_valid, size_quantile=size_quantile)
     report.n_representable = done.n_representable
     report.max_atoms = done.vocab.max_atoms
     report.atom_types = done.vocab.atom_labels()

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from rdkit import Chem
 
-from molgan.chem.graphs import UNSUPPORTED_ATOM, EncodedGraphs, decode_graphs, encode_mols, to_smiles
+from molgan.chem.graphs import TOO_MANY_ATOMS, UNSUPPORTED_ATOM, EncodedGraphs, decode_graphs, encode_mols, to_smiles
 from molgan.chem.mol import canonical_key, quiet_rdkit
 from molgan.chem.vocab import AtomType, Vocabulary
 from molgan.data.packed import num_pairs, pack_bonds, widen_bonds
@@ -108,15 +108,17 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
 
 def featurize(
     path: Path, source: str, column: str | None, *, fragments: str, vocab: Vocabulary | None, max_atoms: int | None,
-    jobs: int = 1, chunk: int = CHUNK,
+    jobs: int = 1, chunk: int = CHUNK, delimiter: str | None = None, size_quantile: float | None = None,
 ) -> Featurized:
     """Read the records of ``path`` here and encode them on ``jobs`` processes.
 
     ``vocab=None`` infers the vocabulary (``max_atoms`` caps its size); the counts of the reader and
-    of the workers are added up in ``Featurized``.
+    of the workers are added up in ``Featurized``. ``delimiter`` forces a table's delimiter.
+    ``size_quantile`` (with an inferred vocabulary and no ``max_atoms``) sizes the vocabulary at that
+    quantile of the kept molecules' heavy-atom counts: larger ones are dropped as ``too_many_atoms``.
     """
     tally = ReadTally()
-    texts = iter_smiles_texts(path, column, tally=tally)
+    texts = iter_smiles_texts(path, column, tally=tally, delimiter=delimiter)
     task = functools.partial(encode_chunk, fragments=fragments, vocab=vocab, max_atoms=max_atoms)
     seen: set[str] = set()
     kept: list[str] = []
@@ -158,12 +160,45 @@ def featurize(
                 raise NothingUsableError(f"no molecule of {source} has at most {max_atoms} atoms")
             reasons = dict(sorted(skipped.items()))
             raise NothingUsableError(f"no molecule of {source} could be encoded; skipped: {reasons}")
+        if size_quantile is not None and max_atoms is None:
+            largest, n_dropped = _cap_sizes(parts, kept, size_quantile, largest)
+            if n_dropped:
+                skipped[TOO_MANY_ATOMS] += n_dropped
+                n_representable -= n_dropped
+                types = _types_used(parts)  # an atom type only the dropped molecules had goes too
         table = Chem.GetPeriodicTable()
         ordered = sorted(types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
         vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
     nodes, bonds = _assemble(parts, len(kept), vocab)
     n_valid = n_mols + skipped["several_fragments"]
     return Featurized(kept, nodes, bonds, vocab, n_read, n_valid, n_representable, skipped)
+
+
+def _cap_sizes(parts: list, kept: list[str], quantile: float, largest: int) -> tuple[int, int]:
+    """Drop (in place) the graphs of ``parts`` / ``kept`` larger than ``quantile`` of their atom counts;
+    return the new largest size and the number dropped."""
+    sizes = [np.count_nonzero(part_nodes, axis=1) for part_nodes, _, _ in parts]
+    if not sizes:
+        return largest, 0
+    cap = int(np.quantile(np.concatenate(sizes), quantile, method="higher"))  # a size some molecule has
+    if cap >= largest:
+        return largest, 0
+    keep = np.concatenate(sizes) <= cap
+    kept[:] = [key for key, ok in zip(kept, keep) if ok]
+    for k, ((part_nodes, part_bonds, atom_types), size) in enumerate(zip(parts, sizes)):
+        rows = size <= cap
+        width = min(part_nodes.shape[1], cap)  # atoms fill the first slots: narrowing drops padding only
+        parts[k] = (part_nodes[rows, :width], part_bonds[rows, : num_pairs(width)], atom_types)
+    return cap, int(np.count_nonzero(~keep))
+
+
+def _types_used(parts: list) -> set[AtomType]:
+    """The atom types the graphs of ``parts`` use."""
+    used: set[AtomType] = set()
+    for part_nodes, _, atom_types in parts:
+        indices = np.unique(part_nodes)
+        used.update(atom_types[i - 1] for i in indices[indices > 0].tolist())
+    return used
 
 
 def ordered_map(task: Callable, items: Iterator, jobs: int) -> Iterator:

@@ -39,6 +39,10 @@ SMILES_SUFFIXES = (".smi", ".smiles", ".txt")
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 #: Delimiters a table's header line is sniffed for (a ChEMBL export uses ";").
 SNIFFED_DELIMITERS = (",", "\t", ";")
+#: Names ``--delimiter`` / ``delimiter=`` accept for each delimiter a table may use.
+DELIMITER_NAMES = {
+    ",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t", "\\t": "\t", "\t": "\t",
+}
 #: The path that stands for standard input.
 STDIN = "-"
 SDF_SUFFIXES = (".sdf", ".sd", ".mol")
@@ -83,19 +87,22 @@ def read_molecules(
     smiles_column: str | None = None,
     *,
     keep_fragments: str = "all",
+    delimiter: str | None = None,
 ) -> ReadResult:
     """Read every molecule of ``path`` (format from the extension: .smi/.smiles/.txt, .csv, .tsv, .sdf,
     each optionally ``.gz``).
 
     ``smiles_column`` picks the SMILES column of a CSV/TSV file (default: a column named ``smiles``
     in any case). ``keep_fragments``: ``"all"`` keeps several-fragment molecules as they are,
-    ``"skip"`` drops them, ``"largest"`` keeps the largest fragment.
+    ``"skip"`` drops them, ``"largest"`` keeps the largest fragment. ``delimiter`` forces the
+    delimiter of a table (see :func:`parse_delimiter`; default: sniffed from its header line).
     Raises :class:`InputError` for a missing/unreadable file or a missing column, and
     :class:`NothingUsableError` when no molecule at all could be read.
     """
     tally = ReadTally()
     smiles, mols, records = [], [], []
-    for text, mol, fields in iter_molecules(path, smiles_column, keep_fragments=keep_fragments, tally=tally):
+    read = iter_molecules(path, smiles_column, keep_fragments=keep_fragments, tally=tally, delimiter=delimiter)
+    for text, mol, fields in read:
         smiles.append(text)
         mols.append(mol)
         records.append(fields)
@@ -111,13 +118,14 @@ def iter_molecules(
     *,
     keep_fragments: str = "all",
     tally: ReadTally | None = None,
+    delimiter: str | None = None,
 ) -> Iterator[tuple[str, Mol, dict[str, str]]]:
     """Yield ``(smiles, mol, fields)`` for each usable record of ``path``, one at a time.
 
     Pass a :class:`ReadTally` to learn how many records were read and why some were skipped.
     Never raises :class:`NothingUsableError` (an empty stream is simply empty).
     """
-    for record in iter_records(path, smiles_column, keep_fragments=keep_fragments, tally=tally):
+    for record in iter_records(path, smiles_column, keep_fragments=keep_fragments, tally=tally, delimiter=delimiter):
         if record.mol is not None:
             yield record.smiles, record.mol, record.fields
 
@@ -138,6 +146,7 @@ def iter_records(
     *,
     keep_fragments: str = "all",
     tally: ReadTally | None = None,
+    delimiter: str | None = None,
 ) -> Iterator[Record]:
     """Yield every record of ``path`` as a :class:`Record`, unusable ones too (``mol=None`` and a reason).
 
@@ -148,7 +157,8 @@ def iter_records(
     if keep_fragments not in FRAGMENT_POLICIES:
         raise ValueError(f"keep_fragments must be one of {FRAGMENT_POLICIES}, got {keep_fragments!r}")
     tally = tally if tally is not None else ReadTally()
-    for text, mol, reason, fields in _records(Path(path), smiles_column, tally):
+    forced = parse_delimiter(delimiter)
+    for text, mol, reason, fields in _records(Path(path), smiles_column, tally, forced):
         if mol is None and not reason:
             mol, reason = _parse_smiles(text, tally)
         if mol is not None:
@@ -161,7 +171,8 @@ def iter_records(
 
 
 def iter_smiles_texts(
-    path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None
+    path: str | Path, smiles_column: str | None = None, *, tally: ReadTally | None = None,
+    delimiter: str | None = None,
 ) -> Iterator[str]:
     """Yield the SMILES text of each record of ``path`` without parsing it (of an SD record: RDKit's SMILES).
 
@@ -169,7 +180,7 @@ def iter_smiles_texts(
     tally of its own, adds up with this reader's ``tally`` to the counts of :func:`iter_molecules`.
     """
     tally = tally if tally is not None else ReadTally()
-    for text, _, reason, _ in _records(Path(path), smiles_column, tally):
+    for text, _, reason, _ in _records(Path(path), smiles_column, tally, parse_delimiter(delimiter)):
         if not reason:
             yield text
 
@@ -180,15 +191,18 @@ def parse_record(text: str, keep_fragments: str, tally: ReadTally) -> Mol | None
     return None if mol is None else _apply_fragment_policy(text, mol, keep_fragments, tally)
 
 
-def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterator[tuple[str, Mol | None, str, dict]]:
+def _records(
+    path: Path, smiles_column: str | None, tally: ReadTally, delimiter: str | None = None
+) -> Iterator[tuple[str, Mol | None, str, dict]]:
     """``(text, mol, reason, fields)`` of each record: an SD record's molecule, ``None`` and no reason for a
-    text record not parsed yet, ``None`` and the reason for a record already found unusable."""
+    text record not parsed yet, ``None`` and the reason for a record already found unusable.
+    ``delimiter`` (already parsed) forces a table's delimiter instead of sniffing it."""
     kind, suffix = ("", "") if is_stdin(path) else _format_of(path)
     with _open_binary(path) as handle:
         guard = _TruncationGuard(handle, tally)
         raw = io.BufferedReader(guard)
         if not kind:
-            kind, suffix = _sniff_kind(raw.peek(1 << 16)[: 1 << 16], smiles_column)
+            kind, suffix = _sniff_kind(raw.peek(1 << 16)[: 1 << 16], smiles_column, delimiter)
         if kind == "sdf":
             yield from _sdf_records(raw, tally)
             return
@@ -197,7 +211,7 @@ def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterato
             yield from _smiles_records(lines, tally)
             return
         first = next(lines, None)
-        delimiter = sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
+        delimiter = delimiter or sniff_delimiter(first or "", TABLE_DELIMITERS.get(suffix, ","))
         lines = chain([first], lines) if first is not None else lines
         yield from _table_records(lines, delimiter, smiles_column, path, tally)
 
@@ -205,6 +219,17 @@ def _records(path: Path, smiles_column: str | None, tally: ReadTally) -> Iterato
 def is_stdin(path: str | Path) -> bool:
     """Whether ``path`` is ``-``, standard input."""
     return str(path) == STDIN
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """The delimiter a name stands for (``,``/``comma``, ``;``/``semicolon``, ``tab``/``\\t``), or ``None``
+    for ``None`` (sniff it); anything else raises :class:`InputError`."""
+    if value is None:
+        return None
+    found = DELIMITER_NAMES.get(value.lower() if len(value) > 1 else value)
+    if found is None:
+        raise InputError(f"unknown delimiter {value!r}; use comma (,), semicolon (;) or tab")
+    return found
 
 
 def sniff_delimiter(header: str, default: str = ",") -> str:
@@ -216,14 +241,14 @@ def sniff_delimiter(header: str, default: str = ",") -> str:
     return best if counts[best] else default
 
 
-def _sniff_kind(head: bytes, smiles_column: str | None) -> tuple[str, str]:
+def _sniff_kind(head: bytes, smiles_column: str | None, forced: str | None = None) -> tuple[str, str]:
     """The format of standard input from its first bytes: SD records, a table with a SMILES column
-    in its header, or SMILES lines."""
+    in its header (split at ``forced`` if given), or SMILES lines."""
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if "M  END" in text or "$$$$" in text:
         return "sdf", ".sdf"
     first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = sniff_delimiter(first, ",")
+    delimiter = forced or sniff_delimiter(first, ",")
     names = {cell.strip().strip('"').lower() for cell in first.split(delimiter)}
     wanted = {smiles_column.lower()} if smiles_column else _HEADER_WORDS
     if delimiter in first and names & wanted:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +27,9 @@ from molgan.data.atomic import atomic_file
 STATS_VERSION = "molgan-fcd-1"
 
 CACHE_ENV = "MOLGAN_CACHE_DIR"
+#: Batches of ChemNet per progress report of :func:`activations`.
+PROGRESS_BATCHES = 40
+_CHEMNET_PAD = 350  # the fcd package pads every SMILES of a list to 350 one-hot rows (or the longest + 1)
 
 
 def _one_blas_thread():
@@ -92,21 +95,33 @@ def chemnet():
 
 
 def activations(
-    smiles: Sequence[str], *, batch_size: int = 128, n_jobs: int = 1, device: str | None = "cpu"
+    smiles: Sequence[str], *, batch_size: int = 128, n_jobs: int = 1, device: str | None = "cpu",
+    progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """ChemNet penultimate activations ``[len(smiles), 512]`` (float32).
 
     ``n_jobs > 1`` one-hot encodes the SMILES in that many worker processes (``0`` or ``-1``: all
     cores); ``n_jobs=1`` stays in this process. ``device=None`` picks CUDA when present.
+    ``progress(done, total)`` is called after each chunk of :data:`PROGRESS_BATCHES` batches; the
+    chunks hold whole batches and ChemNet's default padding, so the activations are the same.
     """
     import fcd
 
     from molgan.jobs import resolve_jobs
 
     n_jobs = resolve_jobs(n_jobs, "n_jobs")
-    return fcd.get_predictions(
-        chemnet(), list(smiles), batch_size=batch_size, n_jobs=n_jobs if n_jobs > 1 else 0, device=device
+    smiles = list(smiles)
+    predict = lambda part: fcd.get_predictions(  # noqa: E731
+        chemnet(), part, batch_size=batch_size, n_jobs=n_jobs if n_jobs > 1 else 0, device=device
     )
+    chunk = batch_size * PROGRESS_BATCHES
+    if progress is None or len(smiles) <= chunk or max(map(len, smiles)) + 1 > _CHEMNET_PAD:
+        return predict(smiles)  # (a SMILES longer than the padding widens it for the whole list)
+    parts = []
+    for start in range(0, len(smiles), chunk):
+        parts.append(predict(smiles[start : start + chunk]))
+        progress(min(start + chunk, len(smiles)), len(smiles))
+    return np.concatenate(parts)
 
 
 def compute_stats(smiles: Sequence[str], **kwargs) -> FCDStats:

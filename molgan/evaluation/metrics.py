@@ -21,9 +21,10 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -192,14 +193,15 @@ def fcd(
 
 
 def _fcd(
-    gen_valid: Sequence[str], reference: Sequence[str] | FCDStats, *, n_jobs: int, device, cache: bool
+    gen_valid: Sequence[str], reference: Sequence[str] | FCDStats, *, n_jobs: int, device, cache: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> float:
     if len(gen_valid) < 2:
         return math.nan
     if not isinstance(reference, FCDStats):
         if len(reference) < 2:
             raise ValueError(f"FCD needs at least 2 valid reference molecules, got {len(reference)}")
-        reference = reference_stats(reference, cache=cache, n_jobs=n_jobs, device=device)
+        reference = reference_stats(reference, cache=cache, n_jobs=n_jobs, device=device, progress=progress)
     return frechet_distance(compute_stats(gen_valid, n_jobs=n_jobs, device=device), reference)
 
 
@@ -211,6 +213,10 @@ def _property_mean(name: str, mols: Sequence[Mol]) -> float:
 
 #: ``evaluate`` key -> name in :data:`molgan.chem.properties.PROPERTIES`.
 PROPERTY_MEANS = {"qed_mean": "qed", "logp_mean": "logp", "sa_mean": "sa"}
+#: The size means of ``evaluate(..., sizes=True)``: are the samples as large as the data?
+SIZE_MEANS = {"heavy_atoms_mean": "heavy_atoms", "mw_mean": "mw"}
+#: Reference molecules (drawn with seed 0) that the reference's size means are taken over.
+SIZE_REFERENCE_SAMPLE = 5_000
 
 
 def evaluate(
@@ -220,6 +226,8 @@ def evaluate(
     fcd_reference: Sequence[str] | FCDStats | None = None,
     n_jobs: int = 1,
     compute_fcd: bool = True,
+    sizes: bool = False,
+    fcd_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, float]:
     """All metrics of the module docstring in one dict (MOSES ``get_all_metrics``).
 
@@ -227,7 +235,11 @@ def evaluate(
     ``unique@10000`` (when that many are valid), ``novelty`` (with ``reference``), ``fcd`` (with
     ``reference`` or ``fcd_reference``, if ``compute_fcd``), ``intdiv1``, ``intdiv2``,
     ``qed_mean``, ``logp_mean``, ``sa_mean``. ``fcd_reference`` replaces ``reference`` for FCD
-    (e.g. a test split, or cached statistics).
+    (e.g. a test split, or cached statistics). ``sizes`` adds ``heavy_atoms_mean`` and ``mw_mean``
+    of the distinct valid samples and, with ``reference``, ``reference_heavy_atoms_mean`` and
+    ``reference_mw_mean`` (over up to :data:`SIZE_REFERENCE_SAMPLE` reference molecules, seed 0).
+    ``fcd_progress(done, total)`` follows the ChemNet pass over the reference when its statistics
+    are not cached.
     """
     mols = [to_valid_mol(s) for s in smiles]
     canonical = [None if m is None else canonical_key(m) for m in mols]
@@ -256,7 +268,7 @@ def evaluate(
             fcd_reference = canonical_valid(fcd_reference)
         fcd_against = fcd_reference if fcd_reference is not None else reference_valid
         if fcd_against is not None:
-            result["fcd"] = _fcd(valid, fcd_against, n_jobs=n_jobs, device="cpu", cache=True)
+            result["fcd"] = _fcd(valid, fcd_against, n_jobs=n_jobs, device="cpu", cache=True, progress=fcd_progress)
 
     valid_mols = [m for m in mols if m is not None]
     diversity = _internal_diversity(valid_mols, (1, 2), max_molecules=INTDIV_MAX_MOLECULES, seed=0)
@@ -264,7 +276,43 @@ def evaluate(
     unique_mols = list(first_of.values())
     for key, name in PROPERTY_MEANS.items():
         result[key] = _property_mean(name, unique_mols)
+    if sizes:
+        result.update(_size_means(unique_mols, reference_valid))
     return result
+
+
+def _size_means(mols: Sequence[Mol], reference: Sequence[str] | None) -> dict[str, float]:
+    """Mean heavy atoms and MW of ``mols`` and of (a seeded draw of) the reference's molecules."""
+    result = {key: _property_mean(name, mols) for key, name in SIZE_MEANS.items()}
+    if reference:
+        chosen = reference
+        if len(reference) > SIZE_REFERENCE_SAMPLE:
+            picks = np.random.default_rng(0).choice(len(reference), SIZE_REFERENCE_SAMPLE, replace=False)
+            chosen = [reference[i] for i in np.sort(picks)]
+        ref_mols = [m for m in map(to_mol, chosen) if m is not None]
+        result.update({f"reference_{key}": _property_mean(name, ref_mols) for key, name in SIZE_MEANS.items()})
+    return result
+
+
+def reference_of(
+    reference: str | Path | Sequence[str] | None, model: str | Path | None = None
+) -> tuple[list[str] | None, str | None]:
+    """The reference molecules of novelty and FCD and what they are, the one rule of ``evaluate`` (CLI
+    and API): ``reference`` (a data set name, a file or a list of SMILES), else the training data of
+    ``model`` (a shipped name or a checkpoint, as its checkpoint records it), else ``(None, None)``."""
+    if reference is None and model is not None:
+        from molgan.pretrained import training_data
+
+        reference = training_data(model)
+        try:
+            return load_reference(reference), f"{reference} (the training data of {model})"
+        except InputError as exc:
+            raise InputError(f"the training data of {model}, {reference}, cannot be read ({exc}); give --reference") from None
+    if reference is None:
+        return None, None
+    if isinstance(reference, (str, Path)):
+        return load_reference(reference), str(reference)
+    return list(reference), "the given SMILES"
 
 
 # --- reading generated SMILES ----------------------------------------------------------------------
@@ -304,7 +352,9 @@ class _TolerantGzip(io.RawIOBase):
         super().close()
 
 
-def read_generated(path: str | Path, smiles_column: str | None = None) -> list[str | None]:
+def read_generated(
+    path: str | Path, smiles_column: str | None = None, *, delimiter: str | None = None
+) -> list[str | None]:
     """Every generated sample of a file, in order: its SMILES, or ``None`` where the cell is empty.
 
     Unlike a data-set reader this drops nothing that stands for a sample, since an unparsable or
@@ -312,24 +362,26 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
     column (matched case-insensitively; or ``smiles_column``), and an empty cell is an invalid
     sample. ``.smi`` / ``.smiles`` / ``.txt`` take the first whitespace-separated field of each
     non-blank line (blank lines are not samples); a first line naming a ``smiles`` column is a
-    header. Each may be gzipped (``.csv.gz``). SD files and ``-`` (standard input, format sniffed)
+    header. A table's delimiter is sniffed from its header line unless ``delimiter`` forces it
+    (:func:`molgan.data.readers.parse_delimiter`). Each may be gzipped (``.csv.gz``). SD files and ``-`` (standard input, format sniffed)
     are read by :func:`molgan.data.readers.iter_records`: one sample per record, an unreadable one
     ``None``. Raises :class:`~molgan.errors.InputError` for a missing file, an unknown format or a
     missing column.
     """
-    from molgan.data.readers import SDF_SUFFIXES, is_stdin, iter_records
+    from molgan.data.readers import SDF_SUFFIXES, is_stdin, iter_records, parse_delimiter
 
+    forced = parse_delimiter(delimiter)
     path = Path(path)
     suffix = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if is_stdin(path) or (suffix in SDF_SUFFIXES and path.is_file()):
-        return [record.smiles or None for record in iter_records(path, smiles_column)]
+        return [record.smiles or None for record in iter_records(path, smiles_column, delimiter=forced)]
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     want = (smiles_column or "smiles").lower()
     try:
         with _open_text(path) as f:
             if suffix in _DELIMITERS:
-                return _read_table(f, _DELIMITERS[suffix], want, path)
+                return _read_table(f, forced, _DELIMITERS[suffix], want, path)
             if suffix in _LINE_FORMATS:
                 return _read_lines(f, want)
     except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, csv.Error) as exc:
@@ -338,9 +390,13 @@ def read_generated(path: str | Path, smiles_column: str | None = None) -> list[s
     raise InputError(f"{path}: unknown format {suffix or '(no extension)'!r}; use {known} (optionally .gz)")
 
 
-def _read_table(f, delimiter: str, want: str, path: Path) -> list[str | None]:
+def _read_table(f, forced: str | None, default: str, want: str, path: Path) -> list[str | None]:
+    from molgan.data.readers import sniff_delimiter
+
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # huge cells become invalid samples
-    reader = csv.reader(f, delimiter=delimiter)
+    first = f.readline()
+    delimiter = forced or sniff_delimiter(first, default)
+    reader = csv.reader(itertools.chain([first], f) if first else f, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         return []

@@ -440,7 +440,8 @@ class ScreenResult:
 
     ``indices`` are positions in the input sequence; ``properties`` holds, for the passing
     molecules, every property computed by a filter or requested with ``properties=``. The first
-    report row is ``("valid", n_read, n_valid)``.
+    report row is ``("valid", n_read, n_valid)``. ``input_index`` holds the input's index labels
+    when it had some (a pandas Series): :meth:`to_frame` is indexed by them, else by ``indices``.
     """
 
     smiles: list[str] = field(default_factory=list)
@@ -450,9 +451,22 @@ class ScreenResult:
     report: list[ReportRow] = field(default_factory=list)
     n_read: int = 0
     n_invalid: int = 0
+    input_index: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.smiles)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"smiles": [...], <property>: array, ...}`` of the passing molecules, in input order."""
+        return {"smiles": list(self.smiles), **self.properties}
+
+    def to_frame(self) -> Any:
+        """The passing molecules as a ``pandas.DataFrame`` (pandas needed): :meth:`to_dict`'s columns,
+        indexed by their positions in the input (or the input's own index labels)."""
+        from molgan.data.frame import to_frame
+
+        labels = self.indices if self.input_index is None else [self.input_index[i] for i in self.indices]
+        return to_frame(self.to_dict(), labels)
 
 
 class Screener:

@@ -10,7 +10,7 @@ spec's :attr:`~molgan.evaluation.screen.ScreenSpec.columns`. It is written atomi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
@@ -52,18 +52,23 @@ def screen_file(
     force: bool = False,
     chunk_size: int = CHUNK_SIZE,
     keep_fragments: str = "all",
+    delimiter: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ScreenFileResult:
     """Write the molecules of ``input`` that pass ``spec`` to ``output`` (``.smi``, ``.csv``, ``.sdf``,
     optionally ``.gz``, or ``"-"``), in input order, with the other columns of the input.
-    ``keep_fragments`` (``"all"``, ``"largest"``: strip salts, ``"skip"``) applies to each record as read.
+    ``keep_fragments`` (``"all"``, ``"largest"``: strip salts, ``"skip"``) applies to each record as read;
+    ``delimiter`` forces a table's delimiter (default: sniffed from its header line);
+    ``progress(screened)`` is called after each chunk with the molecules screened so far.
 
     A missing ``input`` and a bad or existing ``output`` (without ``force``) raise
     :class:`~molgan.errors.InputError` before anything is read; an input without one usable molecule
     raises :class:`~molgan.errors.NothingUsableError` and writes nothing.
     """
-    from molgan.data.readers import ReadTally, is_stdin, iter_molecules
+    from molgan.data.readers import ReadTally, is_stdin, iter_molecules, parse_delimiter
     from molgan.data.writers import input_column_name, open_writer
 
+    delimiter = parse_delimiter(delimiter)
     input, out_props = Path(input), spec.columns
     output = str(output)
     if not is_stdin(input) and not input.exists():
@@ -72,7 +77,7 @@ def screen_file(
 
     filters = spec.filters()
     tally = ReadTally()
-    records = iter_molecules(input, smiles_column, keep_fragments=keep_fragments, tally=tally)
+    records = iter_molecules(input, smiles_column, keep_fragments=keep_fragments, tally=tally, delimiter=delimiter)
     chunks = _chunks(records, chunk_size)
     first = next(chunks, [])
     if not first:
@@ -100,6 +105,8 @@ def screen_file(
                 values.update({name: result.properties[name][k] for name in out_props})
                 writer.write(result.smiles[k], result.mols[k], values)
             del chunk, result
+            if progress is not None:
+                progress(screener.n_read)
 
     report = screener.report()
     skipped = {k: v for k, v in tally.skipped.items() if v}

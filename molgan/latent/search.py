@@ -30,6 +30,7 @@ from molgan.data.atomic import atomic_file
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import InputError
 from molgan.latent.pool import merge_top_k, new_candidates, worst_kept
+from molgan.latent.settings import SearchConfig
 from molgan.chem.vocab import Vocabulary
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,37 +42,6 @@ MODEL_DIR = "model"
 POOL_FILE = "pool.csv"
 LOG_FILE = "search.csv"
 STATE_FILE = "search_state.safetensors"
-
-
-@dataclass(frozen=True)
-class SearchConfig:
-    """Settings of :func:`optimize` (the defaults made the shipped ``qm9-qed`` prior)."""
-
-    pool_size: int = 30000  #: distinct molecules kept while searching
-    rounds: int = 300  #: search rounds
-    samples: int = 50000  #: noise vectors decoded per round
-    search_scale: float = 0.35  #: width of the noise drawn around a parent's code while searching
-    parent_share: float = 0.2  #: parents are drawn from this best share of the pool
-    bandwidth: float = 0.05  #: width of the final kernel prior (sampling); smaller stays closer to the pool
-    prior_size: int = 25000  #: codes in the final prior, chosen by the mean reward of their neighbourhood
-    polish_rounds: int = 3  #: re-centring passes over the pool's codes after the search
-    polish_samples: int = 8  #: noise vectors per code and pass while polishing
-    seed: int = 0
-    checkpoint_every: int = 10  #: rounds between saves of the search state (a killed search resumes)
-
-    def __post_init__(self) -> None:
-        for name in ("pool_size", "rounds", "samples", "checkpoint_every", "prior_size", "polish_samples"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise InputError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        for name in ("search_scale", "bandwidth", "parent_share"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < float("inf")):
-                raise InputError(f"{name.replace('_', '-')} must be a positive number, got {value!r}")
-        if isinstance(self.polish_rounds, bool) or not isinstance(self.polish_rounds, int) or self.polish_rounds < 0:
-            raise InputError(f"polish-rounds must be a non-negative integer, got {self.polish_rounds!r}")
-        if not 0 < self.parent_share <= 1:
-            raise InputError(f"parent-share must be in (0, 1], got {self.parent_share!r}")
 
 
 class CodePool:
@@ -219,7 +189,7 @@ def optimize(
     out_dir: str | Path,
     cfg: SearchConfig = SearchConfig(),
     *,
-    data: str = "qm9",
+    data: str | None = None,
     resume: bool = False,
     jobs: int = 1,
     progress: RoundCallback | None = None,
@@ -229,8 +199,9 @@ def optimize(
     """Search ``model``'s latent space for molecules ``reward`` likes; writes ``out_dir/model``
     (the model with a kernel prior over the polished codes), ``pool.csv`` and ``search.csv``.
 
-    ``resume=True`` continues from the last saved state in ``out_dir`` (same model and search
-    settings; ``rounds`` and the polish / prior settings may change).
+    ``data`` (whose best training molecules start the pool) defaults to the data set recorded in
+    the model's checkpoint. ``resume=True`` continues from the last saved state in ``out_dir``
+    (same model and search settings; ``rounds`` and the polish / prior settings may change).
     """
     from molgan.checkpoint import load_checkpoint
     from molgan.nn.build import build_generator
@@ -242,6 +213,7 @@ def optimize(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = checkpoint.vocab
+    data = data or checkpoint.config.train.data
     generator = build_generator(checkpoint.config.model, vocab)
     checkpoint.load_into("generator", generator)
     generator.eval()

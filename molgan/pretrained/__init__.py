@@ -24,6 +24,13 @@ def available() -> dict[str, str]:
     return {name: text for name, text in SHIPPED.items() if (shipped_dir(name) / "checkpoint.json").exists()}
 
 
+def training_data(name_or_path: str | Path) -> str:
+    """The data set (a name such as ``qm9``, or a file) a model was trained on, as its checkpoint records it."""
+    from molgan.checkpoint import checkpoint_config
+
+    return checkpoint_config(resolve_model(name_or_path)).train.data
+
+
 def resolve_model(name_or_path: str | Path) -> Path:
     """A shipped model name or a checkpoint directory -> the directory; a clear error otherwise."""
     text = str(name_or_path)

@@ -63,12 +63,17 @@ class Term:
 
 @dataclass(frozen=True)
 class ScoreTable:
-    """Scores of a batch: ``raw[label]``, ``transformed[label]`` (each ``[N]``) and ``total`` ``[N]``."""
+    """Scores of a batch: ``raw[label]``, ``transformed[label]`` (each ``[N]``) and ``total`` ``[N]``.
+
+    ``smiles`` and ``index`` (the input's index labels), when known, head :meth:`to_dict` / :meth:`to_frame`.
+    """
 
     labels: tuple[str, ...]
     raw: dict[str, np.ndarray]
     transformed: dict[str, np.ndarray]
     total: np.ndarray
+    smiles: list[str | None] | None = None
+    index: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.total)
@@ -84,6 +89,22 @@ class ScoreTable:
         arrays.append(self.total)
         names = self.columns
         return [dict(zip(names, map(float, values))) for values in zip(*arrays)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"smiles": [...], <column>: array, ...}`` (``smiles`` when known): one entry per molecule, in
+        input order; ``pandas.DataFrame(table.to_dict())`` accepts it."""
+        values = {label: (self.raw[label], self.transformed[label]) for label in self.labels}
+        columns: dict[str, Any] = {} if self.smiles is None else {"smiles": list(self.smiles)}
+        for label, (raw, transformed) in values.items():
+            columns[f"{label}_raw"], columns[label] = raw, transformed
+        columns["total"] = self.total
+        return columns
+
+    def to_frame(self) -> Any:
+        """The scores as a ``pandas.DataFrame`` (pandas needed): :meth:`to_dict`'s columns, indexed like the input."""
+        from molgan.data.frame import to_frame
+
+        return to_frame(self.to_dict(), self.index)
 
 
 class Reward:

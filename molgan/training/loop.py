@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import shlex
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
 from molgan.latent.pool import ElitePool
 from molgan.training import distributed
+from molgan.training.collapse import CollapseWatch, TrainingCollapseWarning, data_mean_heavy_atoms, mean_heavy_atoms
 from molgan.training.losses import max_valences
 from molgan.nn.device import resolve_device
 from molgan.nn.build import GanModules, build_modules
@@ -122,6 +124,7 @@ class _State:
     best: dict[str, float] = field(default_factory=dict)
     prior: NoisePrior | None = None
     pool: ElitePool | None = None
+    collapse: CollapseWatch | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,8 @@ def train(
     :class:`molgan.scoring.Reward`) switches on the reward network and the RL term.
     ``init_from`` starts from the weights of another checkpoint (fine-tuning). A SIGINT / SIGTERM
     saves ``last/`` after the current step and raises :class:`~molgan.errors.TrainingInterrupted`.
+    An evaluation that finds a collapse (:mod:`molgan.training.collapse`) warns with a
+    :class:`~molgan.training.collapse.TrainingCollapseWarning`, once per condition.
     """
     with distributed.session():
         return _train(config, data, Path(out_dir), resume, reward, init_from, progress, command)
@@ -272,6 +277,7 @@ def _train(
     distributed.check_divides(cfg.batch_size)
     _refuse_per_rank_noise(config)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
+    state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes))
     schedule = Schedule.from_config(
         cfg, reward=reward is not None, pool=state.pool is not None, encoder=state.modules.encoder is not None
     )
@@ -433,6 +439,10 @@ def _evaluate_and_keep_best(
     """Log one metrics row, save ``best/`` if it is the best so far; returns ``values`` with the rates."""
     row = _evaluate(state, data, cfg, values, lr_scale, reward)
     append_row(out_dir / "metrics.csv", METRIC_COLUMNS, row)
+    if state.collapse is not None:
+        uniqueness = row["uniqueness"] if row["validity"] > 0 else math.nan
+        for line in state.collapse.check(state.step, uniqueness, row["heavy_atoms"]):
+            warnings.warn(line, TrainingCollapseWarning, stacklevel=2)
     score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
     if score > state.best_score:
         state.best_score = score
@@ -500,8 +510,6 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
     A kernel prior keeps the codes of ``noise_prior_size`` molecules. A mixture is fitted to 20,000 codes:
     50 EM iterations from k-means the first time, then 10 starting from the previous mixture.
     """
-    import warnings
-
     from sklearn.exceptions import ConvergenceWarning
 
     from molgan.latent.codes import fit_code_prior
@@ -608,6 +616,7 @@ def _evaluate(
         step=state.step, seconds=round(state.seconds, 1), validity=validity, uniqueness=uniqueness,
         novelty=novelty, valid_x_unique=validity * uniqueness, lr=cfg.lr_generator * lr_scale, eval_reward=eval_reward,
         pool_reward=float(state.pool.scores.mean()) if state.pool is not None and len(state.pool) else float("nan"),
+        heavy_atoms=mean_heavy_atoms(valid),  # not a metrics.csv column: the collapse watch reads it
     )
     return row
 
