@@ -60,6 +60,9 @@ class CriticConfig:
     regularizer_weight: float = knob(1.0, ge=0.0)  # gamma of R1 (penalty gamma/2 * |grad|^2) / lambda of GP
     regularizer_every: int = knob(16, ge=1)  # lazy regularisation: every k-th discriminator step, weighted by k
     input: str = knob("straight_through", choices=("straight_through", "relaxed"))  # generated graphs the discriminator sees
+    # the generator's term: fool the discriminator (the loss's own), or feature matching (Salimans et al.
+    # 2016): match the mean discriminator embedding of real graphs, batch statistics rather than each graph
+    generator_objective: str = knob("adversarial", choices=("adversarial", "feature_matching"))
     lr: float = knob(1e-3, ge=0.0)  # also the reward network's learning rate
     beta1: float = knob(0.5, ge=0.0, lt=1.0)  # Adam betas of the discriminator (the generator's never change)
     beta2: float = knob(0.999, ge=0.0, lt=1.0)

@@ -95,10 +95,14 @@ class CriticSettings:
     regularizer_weight: float = 1.0
     regularizer_every: int = 16
     input: str = "straight_through"
+    generator_objective: str = "adversarial"
 
     @classmethod
     def from_config(cls, critic) -> CriticSettings:
-        return cls(critic.loss, critic.regularizer, critic.regularizer_weight, critic.regularizer_every, critic.input)
+        return cls(
+            critic.loss, critic.regularizer, critic.regularizer_weight, critic.regularizer_every, critic.input,
+            critic.generator_objective,
+        )
 
 
 def critic_step(
@@ -142,8 +146,12 @@ def critic_step(
 # Loss terms of the generator: each a pure function returning a scalar tensor.
 
 
-def adversarial_term(modules: GanModules, fake: tuple[Tensor, Tensor], loss: str) -> Tensor:
-    """The discriminator's verdict on generated graphs, as the generator's loss for ``loss``.
+def adversarial_term(
+    modules: GanModules, fake: tuple[Tensor, Tensor], loss: str, real: tuple[Tensor, Tensor] | None = None
+) -> Tensor:
+    """The discriminator's verdict on generated graphs, as the generator's loss for ``loss``; with
+    ``real`` graphs, feature matching instead: the squared distance between the mean discriminator
+    embeddings of the real and the generated batch.
 
     The discriminator's weights take no gradient here (it is the generator's step): that saves
     their part of the backward pass.
@@ -153,6 +161,10 @@ def adversarial_term(modules: GanModules, fake: tuple[Tensor, Tensor], loss: str
     for p in params:
         p.requires_grad_(False)
     try:
+        if real is not None:
+            with torch.no_grad():
+                target = modules.critic.embed(*real).mean(0)
+            return (modules.critic.embed(*fake).mean(0) - target).pow(2).sum()
         return losses.GENERATOR_LOSSES[loss](modules.critic(*fake))
     finally:
         for p, flag in zip(params, flags):
@@ -203,7 +215,8 @@ def generator_terms(
     terms: dict[str, Tensor] = {}
     if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
         judged = fake if critic.input == "relaxed" else discriminator_input(logits, critic.input, relaxation)
-        terms["g_adv"] = adversarial_term(modules, judged, critic.loss)
+        matched = (real.nodes_onehot, real.adj_onehot) if critic.generator_objective == "feature_matching" else None
+        terms["g_adv"] = adversarial_term(modules, judged, critic.loss, matched)
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake)
     if weights.valence > 0:
