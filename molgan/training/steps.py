@@ -161,10 +161,10 @@ def adversarial_term(
     for p in params:
         p.requires_grad_(False)
     try:
-        if real is not None:
+        if real is not None:  # means over the global batch under torchrun
             with torch.no_grad():
-                target = modules.critic.embed(*real).mean(0)
-            return (modules.critic.embed(*fake).mean(0) - target).pow(2).sum()
+                target = distributed.global_batch(modules.critic.embed(*real)).mean(0)
+            return (distributed.global_batch(modules.critic.embed(*fake)).mean(0) - target).pow(2).sum()
         return losses.GENERATOR_LOSSES[loss](modules.critic(*fake))
     finally:
         for p, flag in zip(params, flags):
