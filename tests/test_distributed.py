@@ -96,8 +96,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _train_args(root, out, steps: int) -> list[str]:
-    return ["train", "--data", str(root / "mols.smi"), "--config", str(root / "full.toml"), "--out", str(out),
+def _train_args(root, out, steps: int, config=None) -> list[str]:
+    """``molgan train`` on ``root``'s molecules with ``config`` (default ``root/full.toml``)."""
+    config = root / "full.toml" if config is None else config
+    return ["train", "--data", str(root / "mols.smi"), "--config", str(config), "--out", str(out),
             "--steps", str(steps), "--quiet"]
 
 
@@ -169,6 +171,17 @@ def test_a_two_process_run_resumes_in_one_process(runs, tmp_path):
     _assert_close(tmp_path / "one" / "last", tmp_path / "two" / "last")
     rows = (tmp_path / "two" / "metrics.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["3", "6"]
+
+
+@pytest.mark.slow
+@_FORKS
+def test_feature_matching_on_two_processes_matches_one_process(runs, tmp_path):
+    root = runs
+    config = tmp_path / "matching.toml"
+    config.write_text(FULL_TOML.replace("[train.critic]", '[train.critic]\ngenerator_objective = "feature_matching"'))
+    _one_process(_train_args(root, tmp_path / "one", 3, config))
+    _forked(_cli_rank, _train_args(root, tmp_path / "two", 3, config), str(root / "cache"))
+    _assert_close(tmp_path / "one" / "last", tmp_path / "two" / "last")
 
 
 def _collectives(rank: int) -> None:
