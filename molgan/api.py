@@ -89,13 +89,28 @@ def train(
     ``delimiter`` (forced table delimiter) and ``fragments`` (``"skip"`` several-fragment molecules or
     keep the ``"largest"`` fragment) apply to a ``data`` file as in :func:`load_dataset`.
     """
+    from molgan.training import distributed
+
+    with distributed.session():
+        reading = dict(max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments)
+        return _train_run(Path(out), config, resume, init_from, progress, command, force, reading, overrides)
+
+
+def _train_run(
+    out: Path, config: str | Path | RunConfig | None, resume: bool, init_from: str | Path | None,
+    progress: ProgressCallback | None, command: str | None, force: bool, reading: dict[str, Any],
+    overrides: dict[str, Any],
+) -> TrainResult:
+    """:func:`train` within its process group (rank 0 alone repairs or clears ``out``)."""
     from molgan.checkpoint import load_checkpoint, recover_interrupted_save
+    from molgan.training import distributed
     from molgan.training.loop import TrainingData
     from molgan.training.loop import train as _train
     from molgan.training.run_dir import check_run_dir, clear_run
 
-    out = Path(out)
-    recover_interrupted_save(out / "last")
+    if distributed.is_main():
+        recover_interrupted_save(out / "last")
+    distributed.barrier()
     check_run_dir(out, resume=resume, force=force)
     if resume:
         run = load_checkpoint(out / "last").config
@@ -118,9 +133,7 @@ def train(
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.rl.reward)
-    dataset = load_dataset(
-        run.train.data, max_atoms=max_atoms, smiles_column=smiles_column, delimiter=delimiter, fragments=fragments
-    )
+    dataset = load_dataset(run.train.data, **reading)
     for line in dataset_warnings(dataset):
         warnings.warn(line, DataSetWarning, stacklevel=2)
     data = TrainingData.from_dataset(dataset)
@@ -130,7 +143,9 @@ def train(
             mols = to_mols(dataset.smiles[i] for i in train_index)
             data = data.focus(reward(mols), run.train.rl.focus)
     if force:
-        clear_run(out)
+        distributed.barrier()  # every rank has checked ``out`` before rank 0 empties it
+        if distributed.is_main():
+            clear_run(out)
     return _train(
         run, data, out, resume=resume, reward=reward,
         init_from=init_from, progress=progress, command=command,

@@ -23,6 +23,8 @@ Examples:
   molgan train --data qm9 --out runs/qm9-qed --init qm9 --reward qed --lambda 0.5
 
   molgan train --data qm9 --out runs/qm9 --resume      # continue a killed run
+
+  torchrun --nproc_per_node 4 -m molgan train --data qm9 --out runs/qm9   # data parallel
 """
 
 
@@ -97,14 +99,18 @@ def register(app: typer.Typer) -> None:
             noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
         )
         from molgan.cli.progress import progress_bar
+        from molgan.training.distributed import is_main
         from molgan.training.run_dir import resume_step
 
+        main = is_main()  # under torchrun only rank 0 reports
         start = resume_step(out) if resume else None
-        if start is not None:
+        if main and start is not None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
-        with progress_bar("training", steps, quiet=quiet, start=start or 0) as update, warnings.catch_warnings():
+        with progress_bar("training", steps, quiet=quiet or not main, start=start or 0) as update, warnings.catch_warnings():
             warnings.showwarning = _warning_line  # e.g. a collapse warning: one line, above the bar
+            if not main:
+                warnings.simplefilter("ignore")  # the other ranks' warnings repeat rank 0's
 
             def report(step: int, total: int, values: dict[str, float]) -> None:
                 shown = ("d_loss", "d_real", "d_fake", "g_adv", "g_loss", "validity", "uniqueness")
@@ -116,6 +122,8 @@ def register(app: typer.Typer) -> None:
                 smiles_column=smiles_column, delimiter=delimiter, fragments=fragments, progress=report,
                 command="molgan " + " ".join(shlex.quote(a) for a in sys.argv[1:]), **overrides,
             )
+        if not main:
+            return
         best = result.best
         typer.echo(
             f"trained {result.steps} steps in {result.seconds / 60:.1f} min"

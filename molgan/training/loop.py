@@ -9,6 +9,9 @@ Layout of an output directory::
 
 A resumed run on CPU with a fixed seed continues exactly as an uninterrupted one would: the data
 order, the noise and every optimizer moment are restored from ``last/``.
+
+Under ``torchrun`` every rank trains on its share of each global batch (:mod:`molgan.training.distributed`);
+rank 0 alone evaluates and writes the outputs above.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from molgan.data.packed import PackedAdjacency
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
 from molgan.latent.pool import ElitePool
+from molgan.training import distributed
 from molgan.training.collapse import CollapseWatch, TrainingCollapseWarning, data_mean_heavy_atoms, mean_heavy_atoms
 from molgan.training.losses import max_valences
 from molgan.nn.device import resolve_device
@@ -214,21 +218,29 @@ class _Batches:
         self.source = source
 
     def real(self) -> tuple[GraphBatch, np.ndarray]:
-        """A batch of training graphs drawn with replacement, and the indices drawn into ``source``."""
-        index = torch.randint(0, len(self.source), (self.batch_size,), generator=self.state.rng).numpy()
+        """This rank's share of a batch of training graphs drawn with replacement, and its indices into ``source``."""
+        index = distributed.shard(torch.randint(0, len(self.source), (self.batch_size,), generator=self.state.rng).numpy())
         vocab = self.source.vocab
         nodes, adj = _graph_tensors(self.source, index)
         batch = GraphBatch.from_indices(nodes.to(self.device), adj.to(self.device), vocab.num_node_types, vocab.num_bond_types)
         return batch, index
 
     def gaussian(self, num: int | None = None) -> torch.Tensor:
-        return torch.randn(self.batch_size if num is None else num, self.z_dim, generator=self.state.rng).to(self.device)
+        """N(0, I) noise: this rank's share of a batch, or all of ``num`` draws."""
+        z = torch.randn(self.batch_size if num is None else num, self.z_dim, generator=self.state.rng)
+        return self._share(z, num).to(self.device)
 
     def generator_noise(self, num: int | None = None) -> torch.Tensor:
-        """Noise of the generated graphs training sees: the fitted noise prior once there is one."""
+        """Noise of the generated graphs training sees: the fitted noise prior once there is one (shared as
+        :meth:`gaussian`)."""
         if self.state.prior is None:
             return self.gaussian(num)
-        return self.state.prior.sample(self.batch_size if num is None else num, generator=self.state.rng).to(self.device)
+        z = self.state.prior.sample(self.batch_size if num is None else num, generator=self.state.rng)
+        return self._share(z, num).to(self.device)
+
+    @staticmethod
+    def _share(z: torch.Tensor, num: int | None) -> torch.Tensor:
+        return distributed.shard(z) if num is None else z
 
 
 def train(
@@ -251,10 +263,19 @@ def train(
     An evaluation that finds a collapse (:mod:`molgan.training.collapse`) warns with a
     :class:`~molgan.training.collapse.TrainingCollapseWarning`, once per condition.
     """
+    with distributed.session():
+        return _train(config, data, Path(out_dir), resume, reward, init_from, progress, command)
+
+
+def _train(
+    config: RunConfig, data: TrainingData, out_dir: Path, resume: bool, reward: Callable | None,
+    init_from: str | Path | None, progress: ProgressCallback | None, command: str | None,
+) -> TrainResult:
     from molgan.training.interrupt import deferred_stop
 
     cfg = config.train
-    out_dir = Path(out_dir)
+    distributed.check_divides(cfg.batch_size)
+    _refuse_per_rank_noise(config)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
     state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes))
     schedule = Schedule.from_config(
@@ -276,6 +297,7 @@ def train(
                 batches.use(_pool_data(state.pool, data))
             if schedule.prior_refit_due(step):
                 state.prior = _fit_training_prior(state.modules, batches.source, cfg, step, state.prior)
+                distributed.broadcast_modules([state.prior])
             lr_scale = _lr_scale(step, cfg.steps, cfg.lr_decay)
             _set_lr(state.optimizers, cfg, lr_scale)
             values: dict[str, float] = {}
@@ -287,31 +309,47 @@ def train(
             values.update(
                 _generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step), adversarial=adversarial)
             )
+            values = distributed.mean_values(values)
             _check_finite(values, step + 1, out_dir)
             state.step += 1
             state.seconds = time.monotonic() - started
             if schedule.eval_due(state.step):
-                values = _evaluate_and_keep_best(state, data, cfg, values, lr_scale, reward, out_dir, save)
-            if progress is not None:
+                if distributed.is_main():
+                    values = _evaluate_and_keep_best(state, data, cfg, values, lr_scale, reward, out_dir, save)
+                distributed.barrier()
+            if progress is not None and distributed.is_main():
                 progress(state.step, cfg.steps, values)
             if schedule.checkpoint_due(state.step, time.monotonic() - saved_at):
                 save(out_dir / "last", True)
                 saved_at = time.monotonic()
-            if stop:
+            interrupted, out_of_time = distributed.any_rank((bool(stop), schedule.out_of_time(state.seconds)))
+            if interrupted:
                 save(out_dir / "last", True)
                 _plot(out_dir)
+                distributed.barrier()
                 raise TrainingInterrupted(
-                    f"interrupted ({stop.name}) at step {state.step}; saved {out_dir / 'last'}; "
+                    f"interrupted ({stop.name or 'another rank was signalled'}) at step {state.step}; saved {out_dir / 'last'}; "
                     f"continue with: molgan train --out {shlex.quote(str(out_dir))} --resume"
                 )
-            if schedule.out_of_time(state.seconds):
+            if out_of_time:
                 stopped = f"time limit of {cfg.time_limit_minutes} minutes reached at step {state.step}"
                 save(out_dir / "last", True)
                 break
     if not (out_dir / "best").exists():
         save(out_dir / "best", False)
     _plot(out_dir)
+    distributed.barrier()
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _refuse_per_rank_noise(config: RunConfig) -> None:
+    """Under torchrun, refuse what draws from torch's global RNG per share (every rank would draw the same)."""
+    if not distributed.active():
+        return
+    if config.train.relaxation != "softmax":
+        raise InputError(f"train.relaxation {config.train.relaxation!r} is not supported under torchrun yet: use softmax")
+    if config.model.generator_dropout > 0:
+        raise InputError("model.generator_dropout > 0 is not supported under torchrun yet: use 0")
 
 
 def _start(
@@ -323,7 +361,7 @@ def _start(
 
     cfg = config.train
     out_dir.mkdir(parents=True, exist_ok=True)
-    device = resolve_device(cfg.device)
+    device = distributed.local_device(resolve_device(cfg.device))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -334,16 +372,20 @@ def _start(
         modules.critic = None  # built all the same (same random draws), but an untrained network is not kept
     modules.to(device)
     state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
-    recover_interrupted_save(out_dir / "last")
+    if distributed.is_main():
+        recover_interrupted_save(out_dir / "last")
+    distributed.barrier()
     if resume and not (out_dir / "last").exists():
         raise InputError(f"nothing to resume in {out_dir}: it has no last/ checkpoint; drop --resume to start a new run")
     if resume:
         _restore(state, out_dir / "last", config)
-        truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", state.step)
     elif init_from is not None:
         _init_weights(state.modules, init_from)
-    elif not resume:
-        truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", 0)
+    if distributed.is_main() and (resume or init_from is None):
+        truncate_rows(out_dir / "metrics.csv", METRIC_COLUMNS, "step", state.step)
+    distributed.broadcast_modules(list(state.modules.named().values()))
+    for optimizer in state.optimizers.values():
+        distributed.average_gradients(optimizer)
     if cfg.elite.size > 0:
         if reward is None:
             raise InputError("train.elite.size needs a reward (--reward)")
@@ -441,18 +483,25 @@ def _pool_data(pool: ElitePool, data: TrainingData) -> TrainingData:
 
 @torch.no_grad()
 def _grow_pool(state: _State, reward: Callable, vocab: Vocabulary, z: torch.Tensor) -> int:
-    """Generate graphs from noise ``z``, score them, offer them to the pool."""
+    """Generate graphs from noise ``z``, score them, offer them to the pool.
+
+    Under torchrun rank 0 generates and scores; every rank offers rank 0's molecules to its own pool.
+    """
     from molgan.chem.graphs import decode_graphs, to_smiles
     from molgan.nn.relax import hard_graphs
 
     assert state.pool is not None
-    was_training = state.modules.generator.training
-    state.modules.generator.eval()
-    nodes, adj = hard_graphs(*state.modules.generator(z))
-    state.modules.generator.train(was_training)
-    mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
-    scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
-    return state.pool.add(to_smiles(mols), scores)
+    smiles, scores = None, None
+    if distributed.is_main():
+        was_training = state.modules.generator.training
+        state.modules.generator.eval()
+        nodes, adj = hard_graphs(*state.modules.generator(z))
+        state.modules.generator.train(was_training)
+        mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
+        smiles, scores = to_smiles(mols), np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
+    if distributed.active():
+        smiles, scores = distributed.broadcast_json([smiles, None if scores is None else scores.tolist()])
+    return state.pool.add(smiles, scores)
 
 
 def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int, previous: NoisePrior | None) -> NoisePrior:
@@ -539,7 +588,7 @@ def _penalize_duplicates(mols, scores: np.ndarray) -> np.ndarray:
 
     keys = [None if m is None else Chem.MolToSmiles(m) for m in mols]
     counts: dict[str, int] = {}
-    for key in keys:
+    for key in (k for rank_keys in distributed.gather_json(keys) for k in rank_keys):  # over the global batch
         if key is not None:
             counts[key] = counts.get(key, 0) + 1
     return np.array([s / counts[k] if k is not None else s for k, s in zip(keys, scores)])
@@ -573,6 +622,9 @@ def _evaluate(
 
 
 def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, command: str | None, training_state: bool) -> None:
+    """Write a checkpoint (rank 0 alone; the others hold the same state)."""
+    if not distributed.is_main():
+        return
     optimizer_tensors: dict[str, torch.Tensor] = {}
     optimizer_meta: dict[str, Any] = {}
     if training_state:
@@ -643,6 +695,8 @@ def _init_weights(modules: GanModules, source: str | Path) -> None:
 
 
 def _plot(out_dir: Path) -> None:
+    if not distributed.is_main():
+        return
     try:
         from molgan.evaluation.draw import plot_training_curves
     except ImportError:  # pragma: no cover - drawing is optional for training

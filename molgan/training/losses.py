@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from molgan.chem.vocab import Vocabulary
+from molgan.training import distributed
 
 #: Bond order of each bond-type index (none, single, double, triple).
 BOND_ORDERS = (0.0, 1.0, 2.0, 3.0)
@@ -65,7 +66,8 @@ def gradient_penalty(
 ) -> Tensor:
     """WGAN-GP penalty ``E[(||grad D(x_hat)|| - 1)^2]`` on random interpolates of real and fake graphs."""
     batch = real[0].shape[0]
-    alpha = torch.rand(batch, 1, 1, device=real[0].device, generator=generator)
+    # under torchrun: drawn for the global batch, this rank's share kept (one process: the same draw)
+    alpha = distributed.shard(torch.rand(batch * distributed.world_size(), 1, 1, device=real[0].device, generator=generator))
     nodes = (alpha * real[0] + (1 - alpha) * fake[0]).requires_grad_(True)
     adj = (alpha[..., None] * real[1] + (1 - alpha[..., None]) * fake[1]).requires_grad_(True)
     scores = critic(nodes, adj)

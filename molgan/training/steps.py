@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from molgan.training import losses
+from molgan.training import distributed, losses
 from molgan.nn.build import GanModules
 from molgan.nn.relax import relax
 
@@ -161,10 +161,10 @@ def adversarial_term(
     for p in params:
         p.requires_grad_(False)
     try:
-        if real is not None:
+        if real is not None:  # means over the global batch under torchrun
             with torch.no_grad():
-                target = modules.critic.embed(*real).mean(0)
-            return (modules.critic.embed(*fake).mean(0) - target).pow(2).sum()
+                target = distributed.global_batch(modules.critic.embed(*real)).mean(0)
+            return (distributed.global_batch(modules.critic.embed(*fake)).mean(0) - target).pow(2).sum()
         return losses.GENERATOR_LOSSES[loss](modules.critic(*fake))
     finally:
         for p, flag in zip(params, flags):
@@ -180,13 +180,16 @@ def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor]) -> Tensor:
 def reconstruction_terms(
     modules: GanModules, real: GraphBatch, regularizer: str, eps: Tensor | None
 ) -> tuple[Tensor, Tensor]:
-    """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs."""
+    """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs.
+
+    MMD compares sets, not molecules: under torchrun it sees the codes and draws of the whole global batch.
+    """
     assert modules.encoder is not None
     mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
     noise = torch.randn_like(mean) if eps is None else eps
     if regularizer == "mmd":
         codes = mean
-        latent = losses.mmd_to_prior(codes, noise)
+        latent = losses.mmd_to_prior(distributed.global_batch(codes), distributed.global_batch(noise))
     else:
         codes = mean + noise * torch.exp(0.5 * log_var)
         latent = losses.kl_divergence(mean, log_var)
