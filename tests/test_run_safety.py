@@ -140,3 +140,25 @@ def test_version_and_train_help_show_their_text():
     assert runner.invoke(app, ["--version"]).stdout.strip() == f"molgan {__version__}"
     shown = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "300"}).stdout
     assert "[model] and [train]" in shown and "--force" in shown and "--checkpoint-minutes" in shown
+
+
+@pytest.mark.slow  # a real process, a few seconds
+def test_ctrl_c_during_cli_sampling_leaves_no_file_under_the_given_name(tmp_path):
+    target = tmp_path / "big.smi"
+    command = [sys.executable, "-m", "molgan.cli.main", "sample", "--num", "50000000", "--jobs", "1", "--seed", "0",
+               "--output", str(target), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(p.stat().st_size > 0 for p in tmp_path.iterdir()):  # molecules are being written
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "nothing written within 120 s"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # neither big.smi nor a partial temporary file
