@@ -119,4 +119,4 @@ def format_table(result: dict[str, float]) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the app."""
-    app.command("evaluate", epilog=_EPILOG)(evaluate)
+    app.command("evaluate", help=f"{evaluate.__doc__}\n\n{_EPILOG}")(evaluate)  # summary, examples, options

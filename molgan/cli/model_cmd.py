@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         for name, text in SHIPPED.items():
             typer.echo(f"{name:10} {text}{'' if name in present else '  (not installed)'}")
 
-    @app.command("version", help="Print molgan's version.")
+    @app.command("version", help="Print molgan's version.\n\nExample:\n\n  molgan version")
     def version_command() -> None:
         from molgan import __version__
 

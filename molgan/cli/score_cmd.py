@@ -90,4 +90,4 @@ def register(app: typer.Typer) -> None:
         transforms=", ".join(TRANSFORMS),
         aggregations=", ".join(AGGREGATIONS),
     )
-    app.command("score", epilog=epilog)(score)
+    app.command("score", help=f"{score.__doc__}\n\n{epilog}")(score)  # summary, examples, options
