@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -49,5 +50,6 @@ def _text_stream(path: str | os.PathLike, *, force: bool) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with atomic_path(path, force=force) as tmp, open(tmp, "w", newline="", encoding="utf-8") as handle:
+    opener = gzip.open if Path(path).suffix.lower() == ".gz" else open  # scores.csv.gz is gzip, as for every writer
+    with atomic_path(path, force=force) as tmp, opener(tmp, "wt", newline="", encoding="utf-8") as handle:
         yield handle
