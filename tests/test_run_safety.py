@@ -113,19 +113,8 @@ def test_ctrl_c_during_cli_training_saves_and_exits_130(cli_files):
     out = cli_files / "run"
     command = [sys.executable, "-m", "molgan.cli.main", *map(str, _train_args(cli_files, out)),
                "--steps", "100000", "--eval-every", "100000", "--checkpoint-every", "100000", "--checkpoint-minutes", "0.002"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not (out / "last" / "checkpoint.json").exists():  # by wall time: 0.12 s
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "no time-based checkpoint within 60 s"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 130, err
+    code, err = _ctrl_c_once(command, lambda: (out / "last" / "checkpoint.json").exists())  # by wall time: 0.12 s
+    assert code == 130, err
     step = load_checkpoint(out / "last").step
     assert f"interrupted (SIGINT) at step {step}" in err and f"molgan train --out {out} --resume" in err
 
@@ -147,18 +136,24 @@ def test_ctrl_c_during_cli_sampling_leaves_no_file_under_the_given_name(tmp_path
     target = tmp_path / "big.smi"
     command = [sys.executable, "-m", "molgan.cli.main", "sample", "--num", "50000000", "--jobs", "1", "--seed", "0",
                "--output", str(target), "--quiet"]
+    code, err = _ctrl_c_once(command, lambda: any(p.stat().st_size > 0 for p in tmp_path.iterdir()))  # writing
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # neither big.smi nor a partial temporary file
+
+
+def _ctrl_c_once(command: list[str], ready, timeout: float = 120) -> tuple[int, str]:
+    """Start ``command``, send it SIGINT once ``ready()`` holds: ``(exit code, stderr)``."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while not any(p.stat().st_size > 0 for p in tmp_path.iterdir()):  # molecules are being written
+        deadline = time.monotonic() + timeout
+        while not ready():
             assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "nothing written within 120 s"
+            assert time.monotonic() < deadline, f"not ready within {timeout} s: {command}"
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 130, err
-    assert "Traceback" not in err
-    assert list(tmp_path.iterdir()) == []  # neither big.smi nor a partial temporary file
+    return process.returncode, err
