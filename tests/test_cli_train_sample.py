@@ -136,17 +136,17 @@ def test_info_json_and_models(tiny_model_dir):
 
 SUBPROCESS_ERRORS = {
     "negative-num": (["sample", "--model", "{model}", "--num", "-5", "-o", "{tmp}/a.smi"], "--num"),
-    "unknown-model": (["sample", "--model", "nosuch", "--num", "5", "-o", "{tmp}/b.smi"], "nosuch"),
     "cuda-without-gpu": (
         ["train", "--data", "{files}/mols.smi", "--config", "{files}/tiny.toml", "--out", "{tmp}/r1", "--device", "cuda",
          "--steps", "2"], "cuda"),
     "config-typo": (["train", "--data", "{files}/mols.smi", "--config", "{files}/typo.toml", "--out", "{tmp}/r2"], "batch_szie"),
-    "unknown-reward": (
-        ["train", "--data", "{files}/mols.smi", "--config", "{files}/tiny.toml", "--out", "{tmp}/r3", "--reward",
-         "happiness", "--steps", "2"], "happiness"),
 }
 #: Further error paths, run through the same ``run()`` entry point in this process (no interpreter start-up).
 IN_PROCESS_ERRORS = {
+    "unknown-model": (["sample", "--model", "nosuch", "--num", "5", "-o", "{tmp}/b.smi"], "nosuch"),
+    "unknown-reward": (
+        ["train", "--data", "{files}/mols.smi", "--config", "{files}/tiny.toml", "--out", "{tmp}/r3", "--reward",
+         "happiness", "--steps", "2"], "happiness"),
     "existing-output": (["sample", "--model", "{model}", "--num", "5", "-o", "{files}/exists.smi"], "exists"),
     "bad-format": (["sample", "--model", "{model}", "--num", "5", "-o", "{tmp}/c.xyz"], "c.xyz"),
     "zero-num": (["sample", "--model", "{model}", "--num", "0", "-o", "{tmp}/d.smi"], "--num"),
