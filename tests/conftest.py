@@ -46,8 +46,8 @@ def train_small_model(out, **train):
     return out
 
 
-#: A TOML run config with the tiny network sizes, for tests that train through the CLI.
-TINY_TOML = """
+#: The tiny network sizes (:data:`TINY_MODEL`) as the ``[model]`` section of a TOML run config.
+TINY_MODEL_TOML = """
 [model]
 z_dim = 8
 generator_dims = [32]
@@ -55,7 +55,10 @@ critic_conv_dims = [16]
 critic_readout_dim = 16
 critic_head_dims = [16]
 encoder_dims = [32]
+"""
 
+#: A TOML run config with the tiny network sizes, for tests that train through the CLI.
+TINY_TOML = TINY_MODEL_TOML + """
 [train]
 batch_size = 16
 eval_samples = 32

@@ -15,7 +15,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from conftest import TINY_SMILES
+from conftest import TINY_MODEL_TOML, TINY_SMILES
 
 from molgan.checkpoint import load_checkpoint
 from molgan.cli.main import app
@@ -31,15 +31,7 @@ ATOL = 1e-5
 #: Every network and every batch-level piece on: discriminator with the gradient penalty (random
 #: interpolates), noise prior refits, reward
 #: network with the RL term and the elite pool, and the MMD latent term (the default).
-FULL_TOML = """
-[model]
-z_dim = 8
-generator_dims = [32]
-critic_conv_dims = [16]
-critic_readout_dim = 16
-critic_head_dims = [16]
-encoder_dims = [32]
-
+FULL_TOML = TINY_MODEL_TOML + """
 [train]
 batch_size = 16
 eval_samples = 32

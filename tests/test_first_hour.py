@@ -73,9 +73,10 @@ def dataset_options(monkeypatch):
     return seen
 
 
-def test_train_passes_delimiter_to_the_data_set(tmp_path, dataset_options):
-    result = runner.invoke(app, ["train", "--data", "x.csv", "--out", str(tmp_path / "run"), "--delimiter", ";", "-q"])
-    assert result.exit_code != 0 and dataset_options["delimiter"] == ";"
+@pytest.mark.parametrize("flag, value, option", [("--delimiter", ";", "delimiter"), ("--fragments", "largest", "fragments")])
+def test_train_passes_its_reading_options_to_the_data_set(tmp_path, dataset_options, flag, value, option):
+    result = runner.invoke(app, ["train", "--data", "x.csv", "--out", str(tmp_path / "run"), flag, value, "-q"])
+    assert result.exit_code != 0 and dataset_options[option] == value
 
 
 def test_score_fragments_largest_strips_salts(tmp_path):
@@ -91,11 +92,6 @@ def test_score_fragments_largest_strips_salts(tmp_path):
     assert skip.exit_code == 0 and out.read_text().splitlines()[1].endswith(",several_fragments")
     bad = runner.invoke(app, ["score", str(path), "-r", "qed", "-o", str(out), "--fragments", "most", "--force"])
     assert bad.exit_code != 0
-
-
-def test_train_passes_fragments_to_the_data_set(tmp_path, dataset_options):
-    result = runner.invoke(app, ["train", "--data", "x.csv", "--out", str(tmp_path / "run"), "--fragments", "largest", "-q"])
-    assert result.exit_code != 0 and dataset_options["fragments"] == "largest"
 
 
 def test_a_data_file_of_salts_trains_with_fragments_largest(tmp_path):
