@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
         batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
         lr: Optional[float] = typer.Option(None, help="Learning rate of generator and critic."),
         adversarial_weight: Optional[float] = typer.Option(
-            None, help="Weight of the discriminator's term in the generator's loss (default 0.1); 0 = no discriminator."
+            None, help="Weight of the discriminator's term in the generator's loss (default 0 = no discriminator; configs/gan.toml uses 0.1)."
         ),
         no_discriminator: bool = typer.Option(
             False, "--no-discriminator", help="Ablation: train without the discriminator (the auto-encoder recipe alone)."
