@@ -198,6 +198,20 @@ def test_collapse_conditions_and_one_warning_per_condition():
     assert watch.check(4000, 0.1, 2.0) == []  # each condition once
 
 
+def test_samples_of_other_elements_than_the_data_warn():
+    from molgan.training.collapse import collapse_conditions, data_element_shares, element_distance, sample_composition
+
+    data = data_element_shares(np.array([[1, 1, 1, 2], [1, 1, 3, 0]]), ["C", "O", "S"])
+    assert data == pytest.approx({"C": 5 / 7, "O": 1 / 7, "S": 1 / 7})
+    atoms, soup = sample_composition(["CSS[SH](S)S", "CSS[SH](S)S", None, "xx"])  # a hypervalent-sulfur soup
+    assert atoms == 6.0 and soup == pytest.approx({"S": 5 / 6, "C": 1 / 6})
+    assert element_distance(data, data) == 0.0 and element_distance({"C": 1.0}, {"S": 1.0}) == 1.0
+    found = collapse_conditions(0.9, 6.0, 6.0, soup, data)
+    assert set(found) == {"elements"} and found["elements"].startswith("S makes 83%")
+    assert collapse_conditions(0.9, 6.0, 6.0, sample_composition(["CCOC(C)S"])[1], data) == {}
+    assert collapse_conditions(0.9, 6.0, 6.0, {}, data) == {}  # no valid samples: nothing to compare
+
+
 def test_a_collapsing_run_warns_once(tmp_path, monkeypatch):
     import warnings
 
@@ -206,7 +220,7 @@ def test_a_collapsing_run_warns_once(tmp_path, monkeypatch):
 
     seen = []
 
-    def always_collapsed(uniqueness, mean_atoms, data_mean_atoms):  # the wiring is under test, not the rule
+    def always_collapsed(uniqueness, mean_atoms, data_mean_atoms, elements, data_elements):  # the wiring, not the rule
         seen.append(data_mean_atoms)
         return {"uniqueness": "the generator repeats a few molecules"}
 

@@ -35,7 +35,9 @@ from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
 from molgan.latent.pool import ElitePool
 from molgan.training import distributed
-from molgan.training.collapse import CollapseWatch, TrainingCollapseWarning, data_mean_heavy_atoms, mean_heavy_atoms
+from molgan.training.collapse import (
+    CollapseWatch, TrainingCollapseWarning, data_element_shares, data_mean_heavy_atoms, sample_composition,
+)
 from molgan.training.losses import max_valences
 from molgan.nn.device import resolve_device
 from molgan.nn.build import GanModules, build_modules
@@ -277,7 +279,8 @@ def _train(
     distributed.check_divides(cfg.batch_size)
     _refuse_per_rank_noise(config)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
-    state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes))
+    symbols = [symbol for symbol, _ in data.vocab.atom_types]
+    state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes), data_element_shares(data.nodes, symbols))
     schedule = Schedule.from_config(
         cfg, reward=reward is not None, pool=state.pool is not None, encoder=state.modules.encoder is not None
     )
@@ -441,7 +444,7 @@ def _evaluate_and_keep_best(
     append_row(out_dir / "metrics.csv", METRIC_COLUMNS, row)
     if state.collapse is not None:
         uniqueness = row["uniqueness"] if row["validity"] > 0 else math.nan
-        for line in state.collapse.check(state.step, uniqueness, row["heavy_atoms"]):
+        for line in state.collapse.check(state.step, uniqueness, row["heavy_atoms"], row["elements"]):
             warnings.warn(line, TrainingCollapseWarning, stacklevel=2)
     score = row["valid_x_unique"] * (row["eval_reward"] if reward is not None else 1.0)
     if score > state.best_score:
@@ -612,11 +615,12 @@ def _evaluate(
     uniqueness = len(unique) / len(valid) if valid else 0.0
     novelty = len(unique - data.train_smiles) / len(unique) if unique else 0.0
     row = {k: values.get(k, float("nan")) for k in METRIC_COLUMNS}
+    heavy_atoms, elements = sample_composition(valid)
     row.update(
         step=state.step, seconds=round(state.seconds, 1), validity=validity, uniqueness=uniqueness,
         novelty=novelty, valid_x_unique=validity * uniqueness, lr=cfg.lr_generator * lr_scale, eval_reward=eval_reward,
         pool_reward=float(state.pool.scores.mean()) if state.pool is not None and len(state.pool) else float("nan"),
-        heavy_atoms=mean_heavy_atoms(valid),  # not a metrics.csv column: the collapse watch reads it
+        heavy_atoms=heavy_atoms, elements=elements,  # not metrics.csv columns: the collapse watch reads them
     )
     return row
 
