@@ -136,7 +136,7 @@ def _train_run(
     dataset = load_dataset(run.train.data, **reading)
     for line in dataset_warnings(dataset):
         warnings.warn(line, DataSetWarning, stacklevel=2)
-    data = TrainingData.from_dataset(dataset)
+    data = TrainingData.from_dataset(dataset, run.model.conditions)
     if reward is not None:
         if run.train.rl.focus < 1.0 or run.train.elite.size > 0:
             train_index = dataset.split("train")

@@ -36,9 +36,14 @@ class ModelConfig:
     critic_head_dims: tuple[int, ...] = knob((128,), ge=1)
     encoder_dims: tuple[int, ...] = knob((512, 256), ge=1)
     generator_dropout: float = knob(0.0, ge=0.0, lt=1.0)
+    # properties the generator and discriminator are conditioned on (molgan.data.conditions), e.g. ("qed", "logp")
+    conditions: tuple[str, ...] = ()
 
     def validate(self) -> None:
+        from molgan.data.conditions import check_names
+
         check(self, "model")
+        self.conditions = check_names(self.conditions)
 
 
 @dataclass
@@ -189,7 +194,17 @@ class RunConfig:
     def validate(self) -> RunConfig:
         self.model.validate()
         self.train.validate()
+        if self.model.conditions:
+            self._check_conditional()
         return self
+
+    def _check_conditional(self) -> None:
+        """A conditional model draws its conditions with the codes of its kernel prior: refuse what lacks one."""
+        t = self.train
+        if t.prior.kind != "kernel" or t.reconstruction_weight == 0:
+            raise ConfigError("model.conditions needs the kernel noise prior and the encoder (train.prior.kind = \"kernel\", reconstruction_weight > 0)")
+        if t.rl.reward is not None or t.elite.size > 0:
+            raise ConfigError("model.conditions cannot be combined with a reward or an elite pool yet")
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -209,14 +224,20 @@ class RunConfig:
         return build(cls, values, source, hint=_misplaced).validate()
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
-        """A copy with ``train`` options replaced (flat names, as the CLI flags; ``None`` values are ignored), validated."""
+        """A copy with ``train`` options replaced (flat names, as the CLI flags; ``None`` values are ignored), validated.
+
+        ``conditions`` (the properties a conditional model aims at) replaces ``model.conditions``.
+        """
         values = {k: v for k, v in overrides.items() if v is not None}
+        conditions = values.pop("conditions", None)
         unknown = sorted(k for k in values if k not in OVERRIDE_KEYS and k not in _GENERAL)
         if unknown:
             raise ConfigError(f"unknown training option(s): {unknown}")
         data = self.to_dict()
         for name, value in values.items():
             _put(data["train"], OVERRIDE_KEYS.get(name, name), value)
+        if conditions is not None:
+            data["model"]["conditions"] = list(conditions)
         return RunConfig.from_dict(data, source="options")
 
 

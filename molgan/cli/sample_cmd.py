@@ -22,6 +22,8 @@ Examples:
 
   molgan sample --draws 1000000 --shard 3/10 --output part3.smi.gz           # part 3 of 10 (0-based)
 
+  molgan sample --model runs/qm9-cond/best --condition "qed=0.5,logp=1" --num 1000 --output aimed.csv
+
 Sharding: --shard I/N writes part I (0-based) of N contiguous parts of a fixed number of draws
 (--raw --num G graphs, or --draws D: the valid molecules among D graphs); the parts concatenated
 in order are the one-process file byte for byte (for .gz: its uncompressed content; `cat` of gzip
@@ -59,6 +61,9 @@ def register(app: typer.Typer) -> None:
         discriminator_keep: Optional[float] = typer.Option(
             None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real."
         ),
+        condition: Optional[str] = typer.Option(
+            None, "--condition", help="Target properties of a conditional model, e.g. \"qed=0.5,logp=1\" (a property left out is free)."
+        ),
         corrected: bool = typer.Option(False, "--corrected", help="Apply valence correction (label results as corrected)."),
         jobs: Optional[int] = typer.Option(
             None, "--jobs", "-j",
@@ -68,6 +73,9 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="Overwrite an existing output."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     ) -> None:
+        import warnings
+
+        from molgan.cli import warning_line
         from molgan.cli.progress import progress_bar
         from molgan.sampling.to_file import sample_to_file
 
@@ -79,12 +87,14 @@ def register(app: typer.Typer) -> None:
             num = 1000
         start, stop = part.range(draws if draws is not None else num)
         total = stop - start if part.count > 1 or draws is not None else num
-        with progress_bar("sampling", total, quiet=quiet or output == "-") as update:
+        with progress_bar("sampling", total, quiet=quiet or output == "-") as update, warnings.catch_warnings():
+            warnings.showwarning = warning_line  # e.g. a target in the tails of the training data: one line
             result = sample_to_file(
                 model, output, num, draws=draws, shard=part, seed=seed, raw=raw, unique=unique, max_draws=max_draws,
                 properties=names,
                 decoding=decoding, temperature=temperature, corrected=corrected, jobs=jobs, device=device,
-                noise_scale=noise_scale, discriminator_keep=discriminator_keep, force=force, progress=update,
+                noise_scale=noise_scale, discriminator_keep=discriminator_keep, condition=condition, force=force,
+                progress=update,
             )
         label = " (valence-corrected)" if corrected else ""
         if result.output != "-":

@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from molgan.cli import DELIMITER_HELP
+from molgan.cli import DELIMITER_HELP, warning_line
 from molgan.errors import InputError
 
 EXAMPLES = """
@@ -24,13 +24,10 @@ Examples:
 
   molgan train --data qm9 --out runs/qm9 --resume      # continue a killed run
 
+  molgan train --data qm9 --condition qed,logp,mw --out runs/qm9-cond   # conditional model
+
   torchrun --nproc_per_node 4 -m molgan train --data qm9 --out runs/qm9   # data parallel
 """
-
-
-def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
-    """Print a warning raised during training as one ``warning: ...`` line on stderr."""
-    typer.echo(f"warning: {message}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +55,9 @@ def register(app: typer.Typer) -> None:
         rl_lambda: Optional[float] = typer.Option(None, "--lambda", help="MolGAN lambda: 1 pure GAN, 0 pure RL."),
         rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
         init: Optional[str] = typer.Option(None, help="Start from a model's weights (name or directory)."),
+        condition: Optional[str] = typer.Option(
+            None, "--condition", help="Train a conditional model on these properties (comma-separated: qed, logp, mw, sa, tpsa, rings)."
+        ),
         noise_prior: Optional[str] = typer.Option(
             None, help="Noise fitted to the encoder codes during training: kernel (default), mixture, or none (N(0, I))."
         ),
@@ -97,6 +97,7 @@ def register(app: typer.Typer) -> None:
             regularizer_weight=regularizer_weight, regularizer_every=regularizer_every, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
             noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
+            conditions=None if condition is None else tuple(c for c in condition.split(",") if c.strip()),
         )
         from molgan.cli.progress import progress_bar
         from molgan.training.distributed import is_main
@@ -108,7 +109,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"resuming {out} from step {start}", err=True)
 
         with progress_bar("training", steps, quiet=quiet or not main, start=start or 0) as update, warnings.catch_warnings():
-            warnings.showwarning = _warning_line  # e.g. a collapse warning: one line, above the bar
+            warnings.showwarning = warning_line  # e.g. a collapse warning: one line, above the bar
             if not main:
                 warnings.simplefilter("ignore")  # the other ranks' warnings repeat rank 0's
 

@@ -45,21 +45,26 @@ def fit_code_prior(
     max_codes: int = 40000,
     init: NoisePrior | None = None,
     max_iter: int = 50,
+    conditions: np.ndarray | None = None,
 ) -> NoisePrior:
     """Fit a noise prior to the codes of (a seeded subset of) graphs.
 
     ``kind="mixture"``: a ``size``-component Gaussian mixture fitted to at most ``max_codes`` codes, each
     component's width multiplied by ``scale``; ``init`` warm-starts EM from a previous fit (then
     ``max_iter`` can be small). ``kind="kernel"``: a kernel density over the codes of ``size``
-    graphs with bandwidth ``scale``.
+    graphs with bandwidth ``scale``; ``conditions [M, C]`` (a conditional model's normalised properties of
+    the graphs) are kept with the kernel's codes.
     """
     limit = size if kind == "kernel" else max_codes
     if len(nodes) > limit:
         chosen = np.random.default_rng(seed).choice(len(nodes), limit, replace=False)
         nodes, adj = nodes[chosen], adj[chosen]
+        conditions = None if conditions is None else conditions[chosen]
     codes = encode_codes(encoder, nodes, adj, vocab)
     if kind == "kernel":
-        return KernelDensityPrior(codes, scale)
+        return KernelDensityPrior(codes, scale, None if conditions is None else torch.from_numpy(np.asarray(conditions)))
+    if conditions is not None:
+        raise ValueError("a conditional model's prior is a kernel prior")
     if kind != "mixture":
         raise ValueError(f"unknown prior kind {kind!r}; expected mixture or kernel")
     components = min(size, len(codes))  # never more components than codes

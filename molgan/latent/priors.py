@@ -60,16 +60,30 @@ class GaussianMixturePrior(nn.Module):
 
 
 class KernelDensityPrior(nn.Module):
-    """Uniform mixture of isotropic Gaussians of width ``bandwidth`` centred on ``codes [K, Z]`` (kept in float16)."""
+    """Uniform mixture of isotropic Gaussians of width ``bandwidth`` centred on ``codes [K, Z]`` (kept in float16).
 
-    def __init__(self, codes: Tensor, bandwidth: float = 0.4) -> None:
+    A conditional model's prior also holds each code's normalised condition ``conditions [K, C]``: a draw
+    is then the noisy code followed by that code's condition, ``[num, Z + C]``, the generator's input.
+    """
+
+    def __init__(self, codes: Tensor, bandwidth: float = 0.4, conditions: Tensor | None = None) -> None:
         super().__init__()
         self.register_buffer("codes", codes.detach().to(torch.float16))
         self.register_buffer("bandwidth", torch.tensor(float(bandwidth)))
+        if conditions is not None:
+            if conditions.shape[0] != codes.shape[0]:
+                raise ValueError(f"{codes.shape[0]} codes but {conditions.shape[0]} conditions")
+            self.register_buffer("conditions", conditions.detach().float())
+        else:
+            self.conditions = None
 
     @property
     def z_dim(self) -> int:
         return self.codes.shape[1]
+
+    @property
+    def condition_dim(self) -> int:
+        return 0 if self.conditions is None else self.conditions.shape[1]
 
     @property
     def num_codes(self) -> int:
@@ -81,22 +95,32 @@ class KernelDensityPrior(nn.Module):
         return self.bandwidth
 
     def sample(self, num: int, generator: torch.Generator | None = None) -> Tensor:
-        """``num`` noise vectors ``[num, Z]`` drawn with ``generator`` (CPU)."""
+        """``num`` noise vectors ``[num, Z]`` (``[num, Z + C]`` with conditions) drawn with ``generator`` (CPU)."""
         index = torch.randint(0, self.num_codes, (num,), generator=generator)
-        eps = torch.randn(num, self.z_dim, generator=generator)
-        return self.codes[index.to(self.codes.device)].cpu().float() + self.bandwidth.cpu() * eps
+        return self.around(index, generator)
+
+    def around(self, index: Tensor, generator: torch.Generator | None = None, conditions: Tensor | None = None) -> Tensor:
+        """Noise around the codes ``index [num]`` (CPU); with conditions, each followed by ``conditions [num, C]``
+        or, where not given, the code's own."""
+        eps = torch.randn(len(index), self.z_dim, generator=generator)
+        z = self.codes[index.to(self.codes.device)].cpu().float() + self.bandwidth.cpu() * eps
+        if self.conditions is None:
+            return z
+        own = self.conditions[index.to(self.conditions.device)].cpu()
+        return torch.cat([z, own if conditions is None else conditions], dim=1)
 
     def with_scale(self, scale: float) -> KernelDensityPrior:
         """The same codes with bandwidth ``scale``."""
-        return KernelDensityPrior(self.codes, scale)
+        return KernelDensityPrior(self.codes, scale, self.conditions)
 
     @classmethod
-    def empty(cls, num_codes: int, z_dim: int) -> KernelDensityPrior:
+    def empty(cls, num_codes: int, z_dim: int, condition_dim: int = 0) -> KernelDensityPrior:
         """A placeholder of the right shapes, to load saved buffers into."""
-        return cls(torch.zeros(num_codes, z_dim))
+        return cls(torch.zeros(num_codes, z_dim), conditions=torch.zeros(num_codes, condition_dim) if condition_dim else None)
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(codes={self.num_codes}, z_dim={self.z_dim}, bandwidth={float(self.bandwidth):.3g})"
+        extra = f", conditions={self.condition_dim}" if self.conditions is not None else ""
+        return f"{self.__class__.__name__}(codes={self.num_codes}, z_dim={self.z_dim}, bandwidth={float(self.bandwidth):.3g}{extra})"
 
 
 NoisePrior = GaussianMixturePrior | KernelDensityPrior

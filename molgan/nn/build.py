@@ -45,10 +45,12 @@ def build_generator(config: ModelConfig, vocab: Vocabulary) -> Generator:
         num_bond_types=vocab.num_bond_types,
         hidden_dims=config.generator_dims,
         dropout=config.generator_dropout,
+        condition_dim=len(config.conditions),
     )
 
 
-def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1) -> GraphCritic:
+def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1, *, conditioned: bool = False) -> GraphCritic:
+    """A relational critic; ``conditioned`` (the discriminator of a conditional model) also takes the condition."""
     return GraphCritic(
         num_node_types=vocab.num_node_types,
         num_bond_types=vocab.num_bond_types,
@@ -56,6 +58,7 @@ def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1) -> Gr
         readout_dim=config.critic_readout_dim,
         head_dims=config.critic_head_dims,
         out_dim=out_dim,
+        condition_dim=len(config.conditions) if conditioned else 0,
     )
 
 
@@ -75,7 +78,7 @@ def build_modules(
     """Generator + critic, and optionally the encoder (latent mean and log-variance) and reward net."""
     return GanModules(
         generator=build_generator(config, vocab),
-        critic=build_critic(config, vocab),
+        critic=build_critic(config, vocab, conditioned=True),
         encoder=build_encoder(config, vocab) if encoder else None,
         reward_net=build_critic(config, vocab) if reward_net else None,
     )

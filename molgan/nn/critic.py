@@ -25,8 +25,10 @@ class GraphCritic(nn.Module):
         head_dims: hidden sizes of the MLP head.
         out_dim: output size.
         dropout: dropout in the head.
+        condition_dim: size ``C`` of a condition joined to the graph embedding before the head
+            (a conditional discriminator judges a graph together with the properties it was asked for).
 
-    Shapes: nodes ``[B, N, T]``, adj ``[B, N, N, R + 1]`` (probabilities) -> ``[B, out_dim]``.
+    Shapes: nodes ``[B, N, T]``, adj ``[B, N, N, R + 1]`` (probabilities), condition ``[B, C]`` -> ``[B, out_dim]``.
     """
 
     def __init__(
@@ -38,8 +40,10 @@ class GraphCritic(nn.Module):
         head_dims: Sequence[int] = (128,),
         out_dim: int = 1,
         dropout: float = 0.0,
+        condition_dim: int = 0,
     ) -> None:
         super().__init__()
+        self.condition_dim = condition_dim
         relations = num_bond_types - 1
         dims = [num_node_types, *conv_dims]
         self.convs = nn.ModuleList(
@@ -48,7 +52,7 @@ class GraphCritic(nn.Module):
         )
         self.readout = GatedSumReadout(dims[-1] + num_node_types, readout_dim)
         layers: list[nn.Module] = []
-        width = readout_dim
+        width = readout_dim + condition_dim
         for hidden in head_dims:
             layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
             width = hidden
@@ -70,5 +74,10 @@ class GraphCritic(nn.Module):
             h = torch.tanh(conv(inputs, relations))
         return self.readout(torch.cat([h, nodes], dim=-1), present)
 
-    def forward(self, nodes: Tensor, adj: Tensor) -> Tensor:
-        return self.head(self.embed(nodes, adj))
+    def forward(self, nodes: Tensor, adj: Tensor, condition: Tensor | None = None) -> Tensor:
+        h = self.embed(nodes, adj)
+        if self.condition_dim:
+            if condition is None:
+                raise ValueError(f"this critic judges graphs with a condition of size {self.condition_dim}")
+            h = torch.cat([h, condition], dim=-1)
+        return self.head(h)

@@ -11,6 +11,9 @@ from torch import Tensor, nn
 class Generator(nn.Module):
     """An MLP from noise ``z [B, Z]`` to node logits ``[B, N, T]`` and edge logits ``[B, N, N, R + 1]``.
 
+    A conditional generator (``condition_dim = C > 0``) takes ``[B, Z + C]``: the noise followed by the
+    normalised condition (:mod:`molgan.data.conditions`).
+
     Edge logits are symmetric; the diagonal is forced to "no bond". Turning logits into graphs is a
     separate step (:mod:`molgan.nn.relax` for training, :mod:`molgan.sampling.sampler` for sampling).
     """
@@ -23,14 +26,16 @@ class Generator(nn.Module):
         num_bond_types: int,
         hidden_dims: Sequence[int] = (128, 256, 512),
         dropout: float = 0.0,
+        condition_dim: int = 0,
     ) -> None:
         super().__init__()
         self.z_dim = z_dim
+        self.condition_dim = condition_dim
         self.max_atoms = max_atoms
         self.num_node_types = num_node_types
         self.num_bond_types = num_bond_types
         layers: list[nn.Module] = []
-        width = z_dim
+        width = z_dim + condition_dim
         for hidden in hidden_dims:
             layers += [nn.Linear(width, hidden), nn.SiLU(), nn.Dropout(dropout)]
             width = hidden
@@ -57,6 +62,8 @@ class Generator(nn.Module):
 
     def __repr__(self) -> str:
         return (
-            f"{self.__class__.__name__}(z_dim={self.z_dim}, max_atoms={self.max_atoms}, "
+            f"{self.__class__.__name__}(z_dim={self.z_dim}, "
+            + (f"condition_dim={self.condition_dim}, " if self.condition_dim else "")
+            + f"max_atoms={self.max_atoms}, "
             f"node_types={self.num_node_types}, bond_types={self.num_bond_types})"
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import torch
 from rdkit import Chem
 
 from molgan.config import active_settings
+from molgan.data.conditions import ConditionStats, Target
 from molgan.checkpoint import Checkpoint, load_checkpoint
 from molgan.errors import InputError
 from molgan.chem.graphs import decode_graphs, to_smiles
@@ -40,6 +42,32 @@ class Model:
             if self.prior is None:
                 raise InputError(f"{checkpoint.path} samples N(0, I) noise: a noise scale needs a fitted noise prior")
             self.prior = self.prior.with_scale(noise_scale)
+        stats = checkpoint.extra.get("conditions")
+        #: the properties a conditional model aims at, with their training statistics (``None``: unconditional)
+        self.conditions = ConditionStats.from_dict(stats) if self.config.model.conditions and stats else None
+        #: the target this view of the model aims at (:meth:`with_condition`)
+        self.condition: Target | Sequence[Target] | None = None
+
+    def with_condition(self, condition: Target | Sequence[Target] | str, window: float | None = None) -> Model:
+        """This model aimed at ``condition`` (``{"qed": 0.8}``, ``"qed=0.8,logp=2"``, or one mapping per molecule):
+        every sampling method of the returned model draws towards it.
+
+        ``window``: half-width, in training standard deviations, of the property window its noise codes come
+        from (default :data:`molgan.latent.conditioned.WINDOW`; ``float("inf")`` lets the generator alone aim).
+        A property outside the training range is refused; one in its outer 1 % tails warns.
+        """
+        from molgan.data.conditions import parse_condition
+        from molgan.latent.conditioned import WINDOW, ConditionedPrior
+
+        if self.conditions is None:
+            raise InputError(f"{self.path} is not a conditional model: train one with --condition (e.g. qed,logp)")
+        if isinstance(condition, str):
+            condition = parse_condition(condition)
+        targets = self.conditions.targets(condition)
+        view = copy.copy(self)
+        view.prior = ConditionedPrior(self.prior, targets, WINDOW if window is None else window)
+        view.condition = condition
+        return view
 
     @property
     def path(self) -> Path:
@@ -84,14 +112,22 @@ class Model:
 
     def iter_raw(
         self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, correct: bool = False,
-        discriminator_keep: float | None = None,
+        discriminator_keep: float | None = None, condition: Target | Sequence[Target] | str | None = None,
     ) -> Iterator[list[str | None]]:
         """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order.
+
+        ``condition``: aim a conditional model at target properties (:meth:`with_condition`); with one
+        mapping per molecule, the ``i``-th graph aims at target ``i`` (cycling).
 
         ``discriminator_keep`` (for instance 0.8): discriminator rejection sampling
         (:mod:`molgan.sampling.rejection`) keeps about that share of the graphs, those the trained
         discriminator finds most real; blocks then hold only the accepted graphs.
         """
+        if condition is not None:
+            yield from self.with_condition(condition).iter_raw(
+                seed, decoding=decoding, temperature=temperature, correct=correct, discriminator_keep=discriminator_keep
+            )
+            return
         options = self._options(decoding, temperature, correct)
         keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
         blocks = iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior)
@@ -208,7 +244,7 @@ def load_prior(checkpoint: Checkpoint):
 
     state = checkpoint.state_dict("prior")
     if "codes" in state:
-        prior = KernelDensityPrior.empty(*state["codes"].shape)
+        prior = KernelDensityPrior.empty(*state["codes"].shape, state["conditions"].shape[1] if "conditions" in state else 0)
     else:
         prior = GaussianMixturePrior.empty(*state["means"].shape)
     checkpoint.load_into("prior", prior)

@@ -57,6 +57,8 @@ def generate_block(
 
     Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one.
     """
+    if prior is None and getattr(generator, "condition_dim", 0):
+        raise ValueError("a conditional generator samples from its noise prior, which holds the conditions")
     g = block_generator(seed, block, "cpu")
     z = prior.sample(BLOCK, g) if prior is not None else torch.randn(BLOCK, generator.z_dim, generator=g)
     z = z.to(device)

@@ -105,7 +105,9 @@ def stream_raw(
 _MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options and a decoder
 
 
-def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool) -> None:
+def _init_model_worker(
+    path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool, condition: dict | None = None
+) -> None:
     # An exception here would make multiprocessing restart the worker forever: keep it for the first task.
     try:
         import torch
@@ -114,6 +116,8 @@ def _init_model_worker(path: str, noise_scale: float | None, decoding: str, temp
         from molgan.sampling.model import load
 
         model = load(path, noise_scale=noise_scale)
+        if condition is not None:
+            model = model.with_condition(condition)
         _MODEL_WORKER.update(
             model=model, options=model._options(decoding, temperature, correct), decoder=BlockDecoder(model.vocab, correct)
         )
@@ -141,11 +145,13 @@ def stream_model_raw(
     correct: bool = False,
     noise_scale: float | None = None,
     start_block: int = 0,
+    condition: dict | None = None,
 ) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of the model checkpoint at ``path`` (CPU), each sampled and decoded by one
-    of ``jobs`` worker processes; at most ``2 * jobs`` blocks are in flight, so memory stays bounded."""
+    of ``jobs`` worker processes (aimed at ``condition``, for a conditional model); at most ``2 * jobs``
+    blocks are in flight, so memory stays bounded."""
     context = multiprocessing.get_context("spawn")
-    initargs = (str(path), noise_scale, decoding, temperature, correct)
+    initargs = (str(path), noise_scale, decoding, temperature, correct, None if condition is None else dict(condition))
     with context.Pool(jobs, initializer=_init_model_worker, initargs=initargs) as pool:
         pending: deque = deque()
         block = start_block

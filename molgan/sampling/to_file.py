@@ -10,7 +10,7 @@ which the valid ones are written); the parts, concatenated in order, are the one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,7 @@ def sample_to_file(
     device: str = "cpu",
     noise_scale: float | None = None,
     discriminator_keep: float | None = None,
+    condition: Mapping[str, float] | str | None = None,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SampleFileResult:
@@ -76,8 +77,9 @@ def sample_to_file(
     ``{shard}`` in ``output`` becomes I. ``progress(done)`` is called after each block (done:
     molecules written, or graphs drawn with ``draws``). ``discriminator_keep``: discriminator
     rejection sampling (:mod:`molgan.sampling.rejection`; one process, not sharded; with ``raw``, every
-    accepted graph). Every argument is checked before the model is loaded; an existing ``output`` is
-    refused unless ``force``.
+    accepted graph). ``condition`` aims a conditional model at target properties (``{"qed": 0.8}`` or
+    ``"qed=0.8"``; :meth:`~molgan.sampling.model.Model.with_condition`). Every argument is checked before the
+    model is loaded; an existing ``output`` is refused unless ``force``.
     """
     from molgan.data.writers import check_output_path, check_properties, open_writer
 
@@ -101,6 +103,10 @@ def sample_to_file(
         noise_scale = model.noise_scale
     else:
         model = load(model, device=device, noise_scale=noise_scale)
+    if condition is not None:
+        model = model.with_condition(condition)
+    if model.condition is not None and not isinstance(model.condition, Mapping):
+        workers = 1  # one target per molecule: the targets follow the graphs of one stream
     # One intra-op thread: the cores belong to the decoding workers, and several torch threads
     # on a busy machine make the generator many times slower (they wait for each other).
     threads = torch.get_num_threads()
@@ -201,7 +207,7 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
     if workers > 1 and model.device.type == "cpu":  # each worker samples and decodes whole blocks
         return stream_model_raw(
             model.path, seed, jobs=workers, decoding=options.decoding, temperature=options.temperature,
-            correct=corrected, noise_scale=noise_scale, start_block=start_block,
+            correct=corrected, noise_scale=noise_scale, start_block=start_block, condition=model.condition,
         )
     # one process, or the generator on a GPU here and decoding workers beside it
     return stream_raw(

@@ -16,11 +16,12 @@ rank 0 alone evaluates and writes the outputs above.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shlex
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
+from molgan.data.conditions import ConditionStats, condition_values
 from molgan.data.packed import PackedAdjacency
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
@@ -41,6 +43,7 @@ from molgan.training.collapse import (
 from molgan.training.losses import max_valences
 from molgan.nn.device import resolve_device
 from molgan.nn.build import GanModules, build_modules
+from molgan.latent.conditioned import GaussianWithConditions
 from molgan.latent.priors import NoisePrior
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
@@ -70,6 +73,8 @@ class TrainingData:
     vocab: Vocabulary
     train_smiles: set[str] = field(default_factory=set)
     scores: np.ndarray | None = None  # reward of each molecule, when a reward run computed it
+    conditions: np.ndarray | None = None  # [M, C] normalised properties of a conditional model's molecules
+    condition_stats: ConditionStats | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.adj, PackedAdjacency):
@@ -79,17 +84,23 @@ class TrainingData:
         return len(self.nodes)
 
     @classmethod
-    def from_dataset(cls, dataset) -> TrainingData:
-        """Use the ``train`` split of a :class:`molgan.data.datasets.MolDataset`."""
+    def from_dataset(cls, dataset, conditions: Sequence[str] = ()) -> TrainingData:
+        """Use the ``train`` split of a :class:`molgan.data.datasets.MolDataset`; ``conditions`` names the
+        properties of a conditional model, computed with RDKit (a molecule without a value gets the mean)."""
         index = dataset.split("train")
         if len(index) == 0:
             raise InputError("the training split is empty: the data set has too few usable molecules")
-        return cls(
+        data = cls(
             nodes=dataset.nodes[index],
             adj=dataset.adj.take(index),
             vocab=dataset.vocab,
             train_smiles={dataset.smiles[i] for i in index},
         )
+        if conditions:
+            values = condition_values(conditions, [dataset.smiles[i] for i in index])
+            data.condition_stats = ConditionStats.fit(conditions, values)
+            data.conditions = np.nan_to_num(data.condition_stats.normalize(values), nan=0.0)
+        return data
 
 
     def focus(self, scores: np.ndarray, share: float) -> TrainingData:
@@ -99,11 +110,14 @@ class TrainingData:
         """
         scores = np.nan_to_num(np.asarray(scores, dtype=np.float64), nan=-np.inf)
         if share >= 1.0:
-            return TrainingData(self.nodes, self.adj, self.vocab, self.train_smiles, scores)
+            return dataclasses.replace(self, scores=scores)
         keep = max(1, int(round(share * len(scores))))
         order = np.argsort(-scores, kind="stable")[:keep]
         order.sort()
-        return TrainingData(self.nodes[order], self.adj.take(order), self.vocab, self.train_smiles, scores[order])
+        return dataclasses.replace(
+            self, nodes=self.nodes[order], adj=self.adj.take(order), scores=scores[order],
+            conditions=None if self.conditions is None else self.conditions[order],
+        )
 
 
 @dataclass
@@ -127,6 +141,7 @@ class _State:
     prior: NoisePrior | None = None
     pool: ElitePool | None = None
     collapse: CollapseWatch | None = None
+    condition_stats: ConditionStats | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +240,8 @@ class _Batches:
         vocab = self.source.vocab
         nodes, adj = _graph_tensors(self.source, index)
         batch = GraphBatch.from_indices(nodes.to(self.device), adj.to(self.device), vocab.num_node_types, vocab.num_bond_types)
+        if self.source.conditions is not None:
+            batch.conditions = torch.from_numpy(self.source.conditions[index]).to(self.device)
         return batch, index
 
     def gaussian(self, num: int | None = None) -> torch.Tensor:
@@ -235,9 +252,10 @@ class _Batches:
     def generator_noise(self, num: int | None = None) -> torch.Tensor:
         """Noise of the generated graphs training sees: the fitted noise prior once there is one (shared as
         :meth:`gaussian`)."""
-        if self.state.prior is None:
+        if self.state.prior is None and self.source.conditions is None:
             return self.gaussian(num)
-        z = self.state.prior.sample(self.batch_size if num is None else num, generator=self.state.rng)
+        noise = self.state.prior if self.state.prior is not None else GaussianWithConditions(self.z_dim, self.source.conditions)
+        z = noise.sample(self.batch_size if num is None else num, generator=self.state.rng)
         return self._share(z, num).to(self.device)
 
     @staticmethod
@@ -278,7 +296,9 @@ def _train(
     cfg = config.train
     distributed.check_divides(cfg.batch_size)
     _refuse_per_rank_noise(config)
+    _check_conditions(config, data)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
+    state.condition_stats = data.condition_stats
     symbols = [symbol for symbol, _ in data.vocab.atom_types]
     state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes), data_element_shares(data.nodes, symbols))
     schedule = Schedule.from_config(
@@ -343,6 +363,17 @@ def _train(
     _plot(out_dir)
     distributed.barrier()
     return TrainResult(out_dir=out_dir, steps=state.step, seconds=state.seconds, best=state.best, stopped_early=stopped)
+
+
+def _check_conditions(config: RunConfig, data: TrainingData) -> None:
+    """The data carry exactly the model's conditions (a conditional model needs them, any other none)."""
+    wanted = tuple(config.model.conditions)
+    have = data.condition_stats.names if data.condition_stats is not None else ()
+    if wanted != have:
+        raise InputError(
+            f"the model is conditioned on {list(wanted)} but the training data carry {list(have)}: "
+            "build it with TrainingData.from_dataset(dataset, conditions=...)"
+        )
 
 
 def _refuse_per_rank_noise(config: RunConfig) -> None:
@@ -523,7 +554,7 @@ def _fit_training_prior(modules: GanModules, data: TrainingData, cfg, step: int,
         prior = fit_code_prior(
             modules.encoder, data.nodes, data.adj, data.vocab,
             kind=cfg.prior.kind, size=cfg.prior.count, scale=cfg.prior.scale, seed=cfg.seed + step,
-            max_codes=20000, init=previous, max_iter=50 if previous is None else 10,
+            max_codes=20000, init=previous, max_iter=50 if previous is None else 10, conditions=data.conditions,
         )
     return prior.to(next(modules.generator.parameters()).device)
 
@@ -603,7 +634,10 @@ def _evaluate(
     """Validity, uniqueness, novelty (and mean reward of the distinct valid molecules) of a fixed noise sample."""
     device = next(state.modules.generator.parameters()).device
     options = SamplingOptions(decoding=cfg.decoding, temperature=cfg.temperature)
-    smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device, prior=state.prior)
+    noise = state.prior
+    if noise is None and data.conditions is not None:
+        noise = GaussianWithConditions(state.modules.generator.z_dim, data.conditions)
+    smiles = sample_raw(state.modules.generator, data.vocab, cfg.eval_samples, EVAL_SEED, options, device, prior=noise)
     valid = [s for s in smiles if s]
     unique = set(valid)
     eval_reward = float("nan")
@@ -651,6 +685,7 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
             "command": command,
             "optimizers": optimizer_meta,
             "torch_version": torch.__version__,
+            **({"conditions": state.condition_stats.to_dict()} if state.condition_stats is not None else {}),
             **({"elite_pool": state.pool.state()} if training_state and state.pool is not None else {}),
         },
         optimizer_state=optimizer_tensors or None,

@@ -45,15 +45,16 @@ CRITIC_LOSSES = {"bce": bce_critic_loss, "hinge": hinge_critic_loss, "wgan": wga
 GENERATOR_LOSSES = {"bce": bce_generator_loss, "hinge": wgan_generator_loss, "wgan": wgan_generator_loss}
 
 
-def r1_penalty(critic: nn.Module, real: tuple[Tensor, Tensor]) -> Tensor:
-    """R1 (Mescheder et al. 2018): ``E[||grad_x D(x)||^2]`` on real graphs ``x`` (nodes and adjacency).
+def r1_penalty(critic: nn.Module, real: tuple[Tensor, Tensor], condition: Tensor | None = None) -> Tensor:
+    """R1 (Mescheder et al. 2018): ``E[||grad_x D(x)||^2]`` on real graphs ``x`` (nodes and adjacency), judged
+    with their ``condition`` by a conditional discriminator (the gradient is taken with respect to the graph only).
 
     The caller weights it by ``gamma / 2``. Unlike the gradient penalty it needs no generated graphs
     and no interpolates, so it can be applied lazily (every k-th step, weighted by k).
     """
     nodes = real[0].detach().requires_grad_(True)
     adj = real[1].detach().requires_grad_(True)
-    scores = critic(nodes, adj)
+    scores = critic(nodes, adj) if condition is None else critic(nodes, adj, condition)
     grads = torch.autograd.grad(scores.sum(), (nodes, adj), create_graph=True)
     return (grads[0].pow(2).flatten(1).sum(1) + grads[1].pow(2).flatten(1).sum(1)).mean()
 
@@ -63,14 +64,16 @@ def gradient_penalty(
     real: tuple[Tensor, Tensor],
     fake: tuple[Tensor, Tensor],
     generator: torch.Generator | None = None,
+    condition: Tensor | None = None,
 ) -> Tensor:
-    """WGAN-GP penalty ``E[(||grad D(x_hat)|| - 1)^2]`` on random interpolates of real and fake graphs."""
+    """WGAN-GP penalty ``E[(||grad D(x_hat)|| - 1)^2]`` on random interpolates of real and fake graphs
+    (judged with the real graphs' ``condition`` by a conditional discriminator)."""
     batch = real[0].shape[0]
     # under torchrun: drawn for the global batch, this rank's share kept (one process: the same draw)
     alpha = distributed.shard(torch.rand(batch * distributed.world_size(), 1, 1, device=real[0].device, generator=generator))
     nodes = (alpha * real[0] + (1 - alpha) * fake[0]).requires_grad_(True)
     adj = (alpha[..., None] * real[1] + (1 - alpha[..., None]) * fake[1]).requires_grad_(True)
-    scores = critic(nodes, adj)
+    scores = critic(nodes, adj) if condition is None else critic(nodes, adj, condition)
     grads = torch.autograd.grad(scores.sum(), (nodes, adj), create_graph=True)
     norm = torch.sqrt(grads[0].pow(2).flatten(1).sum(1) + grads[1].pow(2).flatten(1).sum(1) + 1e-12)
     return (norm - 1.0).pow(2).mean()

@@ -19,12 +19,14 @@ from molgan.nn.relax import relax
 
 @dataclass
 class GraphBatch:
-    """Integer graphs ``nodes [B, N]``, ``adj [B, N, N]`` and their one-hot forms ``[B, N, T]``, ``[B, N, N, R]``."""
+    """Integer graphs ``nodes [B, N]``, ``adj [B, N, N]`` and their one-hot forms ``[B, N, T]``, ``[B, N, N, R]``;
+    for a conditional model, their normalised properties ``conditions [B, C]``."""
 
     nodes: Tensor
     adj: Tensor
     nodes_onehot: Tensor
     adj_onehot: Tensor
+    conditions: Tensor | None = None
 
     @classmethod
     def from_indices(cls, nodes: Tensor, adj: Tensor, num_node_types: int, num_bond_types: int) -> GraphBatch:
@@ -124,16 +126,19 @@ def critic_step(
     with torch.no_grad():
         fake = discriminator_input(modules.generator(z), settings.input, relaxation)
     real_graphs = (real.nodes_onehot, real.adj_onehot)
-    scores = modules.critic(torch.cat([real_graphs[0], fake[0]]), torch.cat([real_graphs[1], fake[1]]))
+    judged = [torch.cat([real_graphs[0], fake[0]]), torch.cat([real_graphs[1], fake[1]])]
+    if real.conditions is not None:
+        judged.append(torch.cat([real.conditions, generator_condition(modules, z)]))
+    scores = modules.critic(*judged)
     real_scores, fake_scores = scores[: len(real.nodes)], scores[len(real.nodes):]
     total = losses.CRITIC_LOSSES[settings.loss](real_scores, fake_scores)
     values = {"d_loss": total.item(), "d_real": real_scores.mean().item(), "d_fake": fake_scores.mean().item()}
     if regularize and settings.regularizer != "none" and settings.regularizer_weight > 0:
         if settings.regularizer == "r1":
-            penalty = losses.r1_penalty(modules.critic, real_graphs)
+            penalty = losses.r1_penalty(modules.critic, real_graphs, real.conditions)
             weight = 0.5 * settings.regularizer_weight * settings.regularizer_every
         else:
-            penalty = losses.gradient_penalty(modules.critic, real_graphs, fake)
+            penalty = losses.gradient_penalty(modules.critic, real_graphs, fake, condition=real.conditions)
             weight = settings.regularizer_weight * settings.regularizer_every
         total = total + weight * penalty
         values["d_reg"] = penalty.item()
@@ -146,12 +151,18 @@ def critic_step(
 # Loss terms of the generator: each a pure function returning a scalar tensor.
 
 
+def generator_condition(modules: GanModules, z: Tensor) -> Tensor | None:
+    """The condition part of a conditional generator's input ``z [B, Z + C]`` (``None`` for an unconditional one)."""
+    return z[:, modules.generator.z_dim :] if modules.generator.condition_dim else None
+
+
 def adversarial_term(
-    modules: GanModules, fake: tuple[Tensor, Tensor], loss: str, real: tuple[Tensor, Tensor] | None = None
+    modules: GanModules, fake: tuple[Tensor, Tensor], loss: str, real: tuple[Tensor, Tensor] | None = None,
+    condition: Tensor | None = None,
 ) -> Tensor:
-    """The discriminator's verdict on generated graphs, as the generator's loss for ``loss``; with
-    ``real`` graphs, feature matching instead: the squared distance between the mean discriminator
-    embeddings of the real and the generated batch.
+    """The discriminator's verdict on generated graphs (asked for ``condition``, for a conditional model), as
+    the generator's loss for ``loss``; with ``real`` graphs, feature matching instead: the squared distance
+    between the mean discriminator embeddings of the real and the generated batch.
 
     The discriminator's weights take no gradient here (it is the generator's step): that saves
     their part of the backward pass.
@@ -165,7 +176,7 @@ def adversarial_term(
             with torch.no_grad():
                 target = distributed.global_batch(modules.critic.embed(*real)).mean(0)
             return (distributed.global_batch(modules.critic.embed(*fake)).mean(0) - target).pow(2).sum()
-        return losses.GENERATOR_LOSSES[loss](modules.critic(*fake))
+        return losses.GENERATOR_LOSSES[loss](modules.critic(*fake) if condition is None else modules.critic(*fake, condition))
     finally:
         for p, flag in zip(params, flags):
             p.requires_grad_(flag)
@@ -193,6 +204,8 @@ def reconstruction_terms(
     else:
         codes = mean + noise * torch.exp(0.5 * log_var)
         latent = losses.kl_divergence(mean, log_var)
+    if real.conditions is not None:
+        codes = torch.cat([codes, real.conditions], dim=1)
     node_logits, edge_logits = modules.generator(codes)
     return latent, losses.reconstruction_loss(node_logits, edge_logits, real.nodes, real.adj)
 
@@ -216,7 +229,7 @@ def generator_terms(
     if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
         judged = fake if critic.input == "relaxed" else discriminator_input(logits, critic.input, relaxation)
         matched = (real.nodes_onehot, real.adj_onehot) if critic.generator_objective == "feature_matching" else None
-        terms["g_adv"] = adversarial_term(modules, judged, critic.loss, matched)
+        terms["g_adv"] = adversarial_term(modules, judged, critic.loss, matched, generator_condition(modules, z))
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake)
     if weights.valence > 0:
