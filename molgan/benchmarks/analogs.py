@@ -1,0 +1,85 @@
+"""Analogs of held-out molecules and smoothness of paths between them.
+
+    python -m molgan.benchmarks.analogs --model qm9 --molecules 100 --num 100 --seed 0 [--radius 0.1,0.3]
+                                        [--pairs 20] [--steps 10]
+
+Takes ``--molecules`` QM9 test-split molecules (a seeded choice), asks :func:`molgan.latent.analogs.analogs`
+for ``--num`` draws around each (seed ``--seed`` + its number) and prints, per radius:
+
+- ``hit %``: the share of the requested analogs (draws) that gave a valid, distinct molecule other than
+  the input with Tanimoto similarity >= 0.4 to it, averaged over molecules (the bar: >= 50 %);
+- ``distinct %``: the same share without the similarity condition;
+- ``any hit %``: the share of molecules with at least one such analog;
+- ``top-10 hit %``: the share of the 10 most similar analogs found that have similarity >= 0.4 (a
+  missing one counts as a miss): what a user who wants 10 close analogs gets from ``--num`` draws;
+- ``mean sim``: mean similarity of all distinct analogs to their input, pooled;
+- ``recon %``: the share of molecules whose own code decodes back to them.
+
+Then the smoothness (mean Tanimoto similarity of consecutive valid molecules) of ``--steps``-point
+paths between ``--pairs`` seeded pairs of test molecules, linear and spherical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+#: Similarity an analog needs to count as a hit.
+THRESHOLD = 0.4
+#: Length of the ranked list of the ``top-10 hit %`` column.
+TOP = 10
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="qm9")
+    parser.add_argument("--molecules", type=int, default=100)
+    parser.add_argument("--num", type=int, default=100, help="draws (requested analogs) per molecule")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--radius", default=None, help="comma-separated radii (default: the library's)")
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+
+    import numpy as np
+    import torch
+
+    from molgan.data.datasets import load_dataset
+    from molgan.latent.analogs import DEFAULT_RADIUS, PATHS, analogs, decode, encode, interpolate, path_smoothness
+    from molgan.sampling.model import load
+
+    torch.set_num_threads(args.threads)
+    model = load(args.model)
+    data = load_dataset("qm9", vocab=model.vocab)
+    rng = np.random.default_rng(args.seed)
+    chosen = rng.choice(data.split("test"), args.molecules, replace=False)
+    molecules = [data.smiles[i] for i in chosen]
+    radii = [float(r) for r in args.radius.split(",")] if args.radius else [DEFAULT_RADIUS]
+
+    recon = float(np.mean([d == s for d, s in zip(decode(model, encode(model, molecules)), molecules)]))
+    print(f"{args.model}: {len(molecules)} QM9 test molecules (seed {args.seed}), {args.num} draws each; "
+          f"{100 * recon:.0f} % decode back from their own code")
+    print(f"{'radius':>6} {'hit %':>6} {'distinct %':>10} {'any hit %':>9} {f'top-{TOP} hit %':>12} {'mean sim':>8}")
+    for radius in radii:
+        hits, distinct, top, sims = [], [], [], []
+        for k, smiles in enumerate(molecules):
+            found = analogs(model, smiles, args.num, radius, seed=args.seed + k)
+            hits.append(sum(a.similarity >= THRESHOLD for a in found) / args.num)
+            distinct.append(len(found) / args.num)
+            top.append(sum(a.similarity >= THRESHOLD for a in found[:TOP]) / TOP)
+            sims.extend(a.similarity for a in found)
+        print(f"{radius:>6.2f} {100 * np.mean(hits):>6.1f} {100 * np.mean(distinct):>10.1f} "
+              f"{100 * np.mean(np.array(hits) > 0):>9.1f} {100 * np.mean(top):>12.1f} {np.mean(sims) if sims else float('nan'):>8.3f}")
+
+    pairs = [rng.choice(len(molecules), 2, replace=False) for _ in range(args.pairs)]
+    for method in PATHS:
+        paths = [interpolate(model, molecules[i], molecules[j], args.steps, method) for i, j in pairs]
+        smooth = np.nanmean([path_smoothness(p) for p in paths])
+        valid = np.mean([p.smiles is not None for path in paths for p in path])
+        print(f"{method} paths: {args.pairs} pairs x {args.steps} steps; smoothness {smooth:.3f}, valid {100 * valid:.1f} %")
+
+
+if __name__ == "__main__":
+    main()
