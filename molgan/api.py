@@ -13,6 +13,8 @@
     molgan.write("hits.csv", hits.smiles, properties=["qed"])    # --output of every command
     values = molgan.properties(hits.smiles, ["qed", "logp"])     # --properties
     molgan.optimize("qm9", reward="qed", out="runs/qed-search")   # molgan optimize
+    near = model.analogs("c1ccncc1", num=100, seed=0)            # molgan analogs: (smiles, similarity), best first
+    path = model.interpolate("CCO", "c1ccncc1", steps=10)       # molgan interpolate: (t, smiles, sim to a, sim to b)
     dataset = molgan.load_dataset("qm9")                         # molgan data info
     molgan.models()                                              # molgan models
 

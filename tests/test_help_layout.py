@@ -12,7 +12,7 @@ from molgan.cli.main import app
 
 runner = CliRunner()
 COMMANDS = [["train"], ["sample"], ["evaluate"], ["score"], ["screen"], ["draw"], ["info"], ["models"], ["prior"],
-            ["optimize"], ["bench"], ["data", "info"], ["version"]]
+            ["optimize"], ["analogs"], ["interpolate"], ["bench"], ["data", "info"], ["version"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])

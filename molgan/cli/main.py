@@ -7,6 +7,7 @@ import sys
 import typer
 
 from molgan.cli import (
+    analogs_cmd,
     bench_cmd,
     data_cmd,
     draw_cmd,
@@ -48,7 +49,8 @@ def _root(
     """Generate, evaluate, score and screen molecules with a graph GAN."""
 
 
-for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd, optimize_cmd, bench_cmd):
+for module in (data_cmd, train_cmd, sample_cmd, evaluate_cmd, score_cmd, screen_cmd, draw_cmd, model_cmd, optimize_cmd,
+               analogs_cmd, bench_cmd):
     module.register(app)
 
 

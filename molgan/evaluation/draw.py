@@ -228,13 +228,31 @@ def plot_property_distributions(
     NaN and infinite values are left out (their count is not shown); sets with no finite value
     are listed in the legend as empty. Returns ``None`` and writes nothing for an empty mapping.
     """
-    data = {name: np.asarray(list(v), dtype=np.float64) for name, v in values_by_name.items()}
-    if not data:
+    if not values_by_name:
         return None
+    fig, axes = _figure(1, 1, (6.5, 4.0))
+    _distributions(axes[0], values_by_name, xlabel, bins)
+    return _save(fig, out_png)
+
+
+def plot_condition_control(
+    values: Mapping[str, Mapping[str, Iterable[float]]], out_png: str | Path, targets: Mapping[str, Sequence[float]] | None = None
+) -> Path:
+    """One panel per property: the obtained distribution for each requested target beside the unconditional
+    one (``values[property][label]``), the targets as dashed lines (``targets[property]``)."""
+    fig, axes = _figure(1, len(values), (5.5 * len(values), 4.0))
+    for ax, (name, sets) in zip(axes, values.items()):
+        _distributions(ax, sets, name, 40)
+        for target in (targets or {}).get(name, ()):
+            ax.axvline(target, linestyle="--", linewidth=1, color="black")
+    return _save(fig, out_png)
+
+
+def _distributions(ax, values_by_name: Mapping[str, Iterable[float]], xlabel: str, bins: int) -> None:
+    """Step histograms (densities) of several sets on ``ax``, means in the legend."""
+    data = {name: np.asarray(list(v), dtype=np.float64) for name, v in values_by_name.items()}
     finite = {name: v[np.isfinite(v)] for name, v in data.items()}
     everything = np.concatenate([v for v in finite.values()] + [np.empty(0)])
-    fig, axes = _figure(1, 1, (6.5, 4.0))
-    ax = axes[0]
     if everything.size:
         lo, hi = float(everything.min()), float(everything.max())
         if lo == hi:
@@ -250,4 +268,3 @@ def plot_property_distributions(
     ax.set_ylabel("density")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    return _save(fig, out_png)

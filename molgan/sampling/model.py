@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ from molgan.nn.build import build_generator
 from molgan.pretrained import resolve_model
 from molgan.sampling.sampler import BLOCK, SamplingOptions, iter_graph_blocks
 from molgan.nn.device import resolve_device
+
+if TYPE_CHECKING:  # pragma: no cover
+    from molgan.latent.analogs import Analog, PathPoint
 
 
 class Model:
@@ -216,6 +220,35 @@ class Model:
         from molgan.sampling.to_file import sample_to_file
 
         return sample_to_file(self, output, num, seed=seed, **options)
+
+    @functools.cached_property
+    def encoder(self) -> torch.nn.Module:
+        """The trained encoder (molecule graph -> code), loaded on first use; :class:`InputError` without one."""
+        from molgan.nn.build import build_encoder
+
+        if not self.checkpoint.has("encoder"):
+            raise InputError(f"{self.path} has no encoder: analogs and paths need a model trained with reconstruction")
+        encoder = build_encoder(self.config.model, self.vocab)
+        self.checkpoint.load_into("encoder", encoder)
+        return encoder.to(self.device).eval()
+
+    def analogs(
+        self, smiles: str, num: int = 10, radius: float | None = None, seed: int = 0, draws: int | None = None
+    ) -> list[Analog]:
+        """The ``num`` distinct valid molecules (not the input) most Tanimoto-similar to ``smiles`` among
+        the decodings of ``draws`` codes drawn around its code (Gaussian of width ``radius``, default
+        :data:`~molgan.latent.analogs.DEFAULT_RADIUS`), as ``(smiles, similarity)``, most similar first.
+        See :func:`molgan.latent.analogs.analogs`."""
+        from molgan.latent.analogs import DEFAULT_RADIUS, analogs
+
+        return analogs(self, smiles, num, DEFAULT_RADIUS if radius is None else radius, seed, draws)
+
+    def interpolate(self, a: str, b: str, steps: int = 10, method: str = "linear") -> list[PathPoint]:
+        """The decoded path from ``a``'s code to ``b``'s: ``(t, smiles or None, similarity to a, similarity to b)``
+        for ``steps`` points. See :func:`molgan.latent.analogs.interpolate` and ``path_smoothness``."""
+        from molgan.latent.analogs import interpolate
+
+        return interpolate(self, a, b, steps, method)
 
     def __repr__(self) -> str:
         return f"Model({str(self.path)!r}, data={self.config.train.data!r}, device={self.device})"

@@ -61,13 +61,25 @@ def generate_block(
         raise ValueError("a conditional generator samples from its noise prior, which holds the conditions")
     g = block_generator(seed, block, "cpu")
     z = prior.sample(BLOCK, g) if prior is not None else torch.randn(BLOCK, generator.z_dim, generator=g)
-    z = z.to(device)
+    return graphs_of_codes(generator, z, options, device, g)
+
+
+@torch.no_grad()
+def graphs_of_codes(
+    generator: Generator,
+    z: torch.Tensor,
+    options: SamplingOptions = SamplingOptions(),
+    device: torch.device | str = "cpu",
+    rng: torch.Generator | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Graph tensors ``nodes [B, N]``, ``adj [B, N, N]`` (uint8) the generator makes of codes ``z [B, Z]``;
+    ``rng`` draws categorical decodings."""
     was_training = generator.training
     generator.eval()
-    node_logits, edge_logits = generator(z)
+    node_logits, edge_logits = generator(z.to(device))
     generator.train(was_training)
     nodes, adj = hard_graphs(
-        node_logits.float().cpu(), edge_logits.float().cpu(), options.decoding, options.temperature, generator=g
+        node_logits.float().cpu(), edge_logits.float().cpu(), options.decoding, options.temperature, generator=rng
     )
     return nodes.to(torch.uint8).numpy(), adj.to(torch.uint8).numpy()
 

@@ -6,10 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from rdkit import DataStructs
-
 from molgan.errors import ConfigError
-from molgan.scoring.components._fingerprints import morgan_generator
+from molgan.scoring.components._fingerprints import bit_fingerprints, tanimoto
 from molgan.scoring.components._reference import ReferenceSet, read_reference
 from molgan.scoring.components.base import Component, Mol, map_mols
 
@@ -37,11 +35,10 @@ class Tanimoto(Component):
 
     def __init__(self, params: TanimotoParams) -> None:
         super().__init__(params)
-        self._generator = morgan_generator(params.radius, params.n_bits)
-        self._references = [self._generator.GetFingerprint(mol) for _, mol in read_reference(params)]
+        self._references = bit_fingerprints([mol for _, mol in read_reference(params)], params.radius, params.n_bits)
 
     def __call__(self, mols: Sequence[Mol | None]) -> np.ndarray:
         def best(mol: Mol) -> float:
-            return max(DataStructs.BulkTanimotoSimilarity(self._generator.GetFingerprint(mol), self._references))
+            return float(tanimoto(mol, self._references, self.params.radius, self.params.n_bits).max())
 
         return map_mols(best, mols)
