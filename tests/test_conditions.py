@@ -1,0 +1,120 @@
+"""Conditional generation: condition parsing and validation, the conditioned prior, the networks'
+condition inputs, and a short conditional training run through the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from molgan.cli.main import app
+from molgan.config import RunConfig
+from molgan.data.conditions import ConditionStats, ConditionWarning, condition_values, parse_condition
+from molgan.errors import ConfigError, InputError
+from molgan.latent.conditioned import ConditionedPrior
+from molgan.latent.priors import KernelDensityPrior
+from molgan.nn.critic import GraphCritic
+from molgan.nn.generator import Generator
+
+from conftest import TINY_TOML, run_main
+
+
+def test_parse_condition():
+    assert parse_condition("qed=0.8, logP = 2") == {"qed": 0.8, "logp": 2.0}
+    for bad, message in [("qed", "NAME=VALUE"), ("qed=high", "must be a number"), ("qed=1,qed=2", "twice"), (" , ", "empty")]:
+        with pytest.raises(InputError, match=message):
+            parse_condition(bad)
+
+
+def test_condition_values_match_rdkit():
+    from rdkit import Chem
+    from rdkit.Chem import Crippen, QED
+
+    values = condition_values(["qed", "logp"], ["CCO", "not a molecule", "c1ccccc1O"])
+    assert values.shape == (3, 2) and np.isnan(values[1]).all()
+    assert values[2, 0] == pytest.approx(QED.qed(Chem.MolFromSmiles("c1ccccc1O")))
+    assert values[0, 1] == pytest.approx(Crippen.MolLogP(Chem.MolFromSmiles("CCO")))
+
+
+@pytest.fixture
+def stats() -> ConditionStats:
+    values = np.stack([np.linspace(0.0, 1.0, 101), np.linspace(-2.0, 2.0, 101)], axis=1)
+    return ConditionStats.fit(["qed", "logp"], values)
+
+
+def test_stats_normalize_and_round_trip(stats):
+    assert stats.stats[0].percentiles["50"] == pytest.approx(0.5)
+    normalized = stats.normalize(np.array([[0.5, 0.0]]))
+    assert normalized == pytest.approx(np.zeros((1, 2)), abs=1e-6)
+    assert ConditionStats.from_dict(stats.to_dict()) == stats
+
+
+def test_targets_check_names_and_ranges(stats):
+    targets = stats.targets({"qed": 0.5})
+    assert targets.shape == (1, 2) and np.isnan(targets[0, 1])  # logp left free
+    assert stats.targets([{"qed": 0.5}, {"logp": 1.0}]).shape == (2, 2)
+    with pytest.raises(InputError, match="outside the training range"):
+        stats.targets({"qed": 1.5})
+    with pytest.raises(InputError, match="conditioned on qed, logp"):
+        stats.targets({"mw": 100})
+    with pytest.warns(ConditionWarning, match="outer 1 %"):
+        stats.targets({"qed": 0.995})
+
+
+def test_config_validates_conditions():
+    assert RunConfig.from_dict({"model": {"conditions": ["QED"]}, "train": {}}).model.conditions == ("qed",)
+    with pytest.raises(ConfigError, match="unknown condition"):
+        RunConfig.from_dict({"model": {"conditions": ["potency"]}, "train": {}})
+    with pytest.raises(ConfigError, match="kernel noise prior"):
+        RunConfig.from_dict({"model": {"conditions": ["qed"]}, "train": {"prior": {"kind": "mixture"}}})
+    with pytest.raises(ConfigError, match="reward"):
+        RunConfig.from_dict({"model": {"conditions": ["qed"]}, "train": {"rl": {"reward": "qed"}}})
+
+
+def test_conditional_networks_take_the_condition():
+    generator = Generator(z_dim=4, max_atoms=5, num_node_types=3, num_bond_types=4, hidden_dims=(8,), condition_dim=2)
+    nodes, edges = generator(torch.randn(6, 6))
+    assert nodes.shape == (6, 5, 3) and edges.shape == (6, 5, 5, 4)
+    critic = GraphCritic(3, 4, conv_dims=(8,), readout_dim=8, head_dims=(8,), condition_dim=2)
+    graphs = (torch.softmax(nodes, -1), torch.softmax(edges, -1))
+    assert critic(*graphs, torch.zeros(6, 2)).shape == (6, 1)
+    # the verdict depends on the condition
+    assert not torch.allclose(critic(*graphs, torch.zeros(6, 2)), critic(*graphs, torch.ones(6, 2)))
+    with pytest.raises(ValueError, match="condition"):
+        critic(*graphs)
+
+
+def test_conditioned_prior_draws_codes_near_the_target():
+    conditions = torch.linspace(-2, 2, 400).reshape(200, 2)
+    prior = KernelDensityPrior(torch.randn(200, 3), bandwidth=0.0, conditions=conditions)
+    g = torch.Generator().manual_seed(0)
+    assert prior.sample(8, g).shape == (8, 5)
+    aimed = ConditionedPrior(prior, np.array([[1.0, np.nan]]), window=0.25, min_codes=4)
+    z = aimed.sample(500, g)
+    assert (z[:, 3] == 1.0).all()  # the generator is asked for the target
+    codes = prior.codes.float()
+    chosen = [int(torch.nonzero((codes == row).all(1))[0]) for row in z[:500:25, :3]]
+    assert all(abs(float(conditions[i, 0]) - 1.0) <= 0.25 for i in chosen)  # codes from the window
+    assert torch.equal(z[:, 4], conditions[torch.tensor([int(torch.nonzero((codes == r).all(1))[0]) for r in z[:, :3]]), 1])
+    # one target per molecule: the i-th draw aims at target i mod T
+    cycling = ConditionedPrior(prior, np.array([[-1.0, np.nan], [1.0, np.nan]]), window=0.25, min_codes=4)
+    assert cycling.sample(3, g)[:, 3].tolist() == [-1.0, 1.0, -1.0]
+    assert cycling.sample(2, g)[:, 3].tolist() == [1.0, -1.0]
+
+
+def test_short_conditional_training_and_aimed_sampling(tmp_path, capsys, monkeypatch):
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY_TOML)
+    out = tmp_path / "run"
+    args = ["train", "--data", "moses-sample", "--config", str(config), "--out", str(out), "--condition", "qed,logp",
+            "--steps", "40", "--eval-every", "20", "--checkpoint-every", "20", "--adversarial-weight", "0.1", "--quiet"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    import molgan
+
+    model = molgan.load(out / "last")
+    assert model.conditions.names == ("qed", "logp") and model.prior.condition_dim == 2
+    assert len(model.sample_raw(50, seed=0, condition={"qed": model.conditions.stats[0].percentiles["50"]})) == 50
+    code, _, err = run_main(["sample", "--model", str(out / "last"), "--condition", "qed=7", "-n", "5", "-o", "-"], capsys, monkeypatch)
+    assert code == 2 and err.count("\n") == 1 and "outside the training range" in err
