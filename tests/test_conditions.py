@@ -118,3 +118,27 @@ def test_short_conditional_training_and_aimed_sampling(tmp_path, capsys, monkeyp
     assert len(model.sample_raw(50, seed=0, condition={"qed": model.conditions.stats[0].percentiles["50"]})) == 50
     code, _, err = run_main(["sample", "--model", str(out / "last"), "--condition", "qed=7", "-n", "5", "-o", "-"], capsys, monkeypatch)
     assert code == 2 and err.count("\n") == 1 and "outside the training range" in err
+    # a released conditional model may carry a standing target, which every sampling call aims at
+    from molgan.latent.conditioned import ConditionedPrior
+    from molgan.pretrained.release import write_trained_weights
+
+    median = model.conditions.stats[0].percentiles["50"]
+    aimed_dir = tmp_path / "aimed"
+    aimed_dir.mkdir()
+    write_trained_weights(out / "last", aimed_dir, {"target": {"qed": median}, "window": 0.5})
+    aimed = molgan.load(aimed_dir)
+    assert aimed.condition == {"qed": median} and isinstance(aimed.prior, ConditionedPrior)
+    assert aimed.sample_raw(40, seed=1) == model.with_condition({"qed": median}, 0.5).sample_raw(40, seed=1)
+    assert aimed.card()["aimed_at"] == {"qed": median}
+
+
+def test_chemistry_rule_of_steered_models():
+    from molgan.pretrained.release import chemistry_rule
+
+    data = {"charged": 0.005, "unusual_bond": 0.018, "alert_pains": 0.006, "alert_brenk": 0.56}
+    card = {"training_data": data, "samples": dict(data, charged=0.014, alert_brenk=0.30)}
+    assert chemistry_rule(card, outside_library=0.6) == []
+    card["samples"].update(charged=0.474, unusual_bond=0.142, alert_pains=0.007)
+    broken = chemistry_rule(card, outside_library=0.08)
+    assert len(broken) == 4 and "charged share 47.4 %" in broken[0] and "unusual bond" in broken[1]
+    assert "PAINS" in broken[2] and "8.0 % of distinct samples" in broken[3]

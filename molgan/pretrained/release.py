@@ -6,6 +6,12 @@ Copies the weights of the trained networks (generator, encoder, and the discrimi
 network where the recipe trained them; no optimizer state) and config into
 ``molgan/pretrained/NAME/``, samples ``--samples`` raw graphs with seed 0 (no correction), and writes
 ``card.json`` with the metrics of :func:`molgan.evaluation.metrics.evaluate` against the QM9 training split.
+
+A steered model (trained with a reward, its noise found by ``molgan optimize``, or ``--steered``) is
+released only if it keeps data-like chemistry (:func:`chemistry_rule`): charged-atom and unusual-bond
+shares at most the training data's plus one point, PAINS and Brenk shares no higher than the data's,
+and at least half of its distinct valid samples outside the library it was fitted to (the training split,
+and the search's pool where there is one).
 """
 
 from __future__ import annotations
@@ -46,8 +52,9 @@ def untrained_modules(checkpoint) -> set[str]:
     return {name for name in names if checkpoint.has(name)}
 
 
-def write_trained_weights(source: Path, staging: Path) -> None:
-    """Copy ``source``'s weights and metadata into ``staging`` without the networks that were never trained."""
+def write_trained_weights(source: Path, staging: Path, standing: dict | None = None) -> None:
+    """Copy ``source``'s weights and metadata into ``staging`` without the networks that were never trained;
+    ``standing`` (``{"target": {...}, "window": w}``) aims a conditional model at a target whenever it samples."""
     from safetensors.torch import load_file, save_file
 
     checkpoint = load_checkpoint(source)
@@ -56,6 +63,8 @@ def write_trained_weights(source: Path, staging: Path) -> None:
     save_file(tensors, str(staging / WEIGHTS))
     meta = json.loads((Path(source) / META).read_text())
     meta["modules"] = [m for m in meta["modules"] if m not in dropped]
+    if standing is not None:
+        meta.setdefault("extra", {})["condition"] = standing
     (staging / META).write_text(json.dumps(meta, indent=2) + "\n")
 
 
@@ -77,7 +86,58 @@ def chemistry_card(raw: list[str | None], dataset: str = "qm9", size: int = 1000
     }
 
 
-def release(source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9") -> dict:
+#: Largest excess of a steered model's charged-atom and unusual-bond shares over the data's (one point).
+SHARE_MARGIN = 0.01
+#: Smallest share of a steered model's distinct valid samples outside its library.
+MIN_OUTSIDE_LIBRARY = 0.5
+
+
+def chemistry_rule(chemistry: dict, outside_library: float) -> list[str]:
+    """What a steered model's chemistry card breaks of the rule (an empty list: it may ship).
+
+    ``chemistry`` is :func:`chemistry_card`'s dict; ``outside_library`` the share of distinct valid samples
+    outside the molecules the model was fitted to.
+    """
+    mine, data = chemistry["samples"], chemistry["training_data"]
+    broken = [
+        f"{key.replace('_', ' ')} share {100 * mine[key]:.1f} % above the data's {100 * data[key]:.1f} % + 1 point"
+        for key in ("charged", "unusual_bond") if mine[key] > data[key] + SHARE_MARGIN
+    ]
+    broken += [
+        f"{key.replace('alert_', '').upper() if key == 'alert_pains' else 'Brenk'} share {100 * mine[key]:.2f} % "
+        f"above the data's {100 * data[key]:.2f} %"
+        for key in ("alert_pains", "alert_brenk") if mine[key] > data[key]
+    ]
+    if outside_library < MIN_OUTSIDE_LIBRARY:
+        broken.append(f"only {100 * outside_library:.1f} % of distinct samples outside the library it was fitted to (needs 50 %)")
+    return broken
+
+
+def is_steered(checkpoint) -> bool:
+    """Trained with a reward, or sampling noise found by a reward-guided search."""
+    return checkpoint.config.train.rl.reward is not None or checkpoint.extra.get("prior", {}).get("kind") == "latent-search"
+
+
+def library_smiles(source: Path, reference: str) -> set[str]:
+    """The molecules a model was fitted to: the reference's training split, and a search's pool (``pool.csv``
+    beside the checkpoint or in its run directory)."""
+    from molgan.chem.mol import canonical_key
+    from molgan.data.readers import iter_molecules
+    from molgan.evaluation.metrics import load_reference
+
+    library = set(load_reference(reference))
+    for pool in (source / "pool.csv", source.parent / "pool.csv"):
+        if pool.exists():
+            library |= {canonical_key(mol) for _, mol, _ in iter_molecules(pool)}
+    return library
+
+
+def release(
+    source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9", steered: bool | None = None,
+    aim: str | None = None, window: float | None = None,
+) -> dict:
+    """Release ``source`` as shipped model ``name`` (see the module docstring). ``aim`` (``"qed=0.58"``) gives a
+    conditional model a standing target (with the code ``window``): the release is then steered."""
     from molgan.evaluation.metrics import evaluate, load_reference
     from molgan.sampling.model import Model
     from molgan.pretrained import shipped_dir
@@ -85,10 +145,27 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
     checkpoint = load_checkpoint(source)
     target = shipped_dir(name)
     started = time.perf_counter()
-    raw = Model(checkpoint).sample_raw(samples, seed=0)
+    model = Model(checkpoint)
+    standing = None
+    if aim is not None:
+        from molgan.data.conditions import parse_condition
+
+        standing = {"target": parse_condition(aim), **({"window": window} if window is not None else {})}
+        model = model.with_condition(standing["target"], window)
+        steered = True if steered is None else steered
+    raw = model.sample_raw(samples, seed=0)
     sample_seconds = time.perf_counter() - started
     metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
     chemistry = chemistry_card(raw, reference)
+    distinct = {s for s in raw if s}
+    outside = len(distinct - library_smiles(Path(source), reference)) / len(distinct) if distinct else 0.0
+    steered = is_steered(checkpoint) if steered is None else steered
+    broken = chemistry_rule(chemistry, outside)
+    if steered and broken:
+        from molgan.errors import InputError
+
+        raise InputError(f"{source} is steered and breaks the chemistry rule: {'; '.join(broken)}")
+    chemistry["rule"] = {"steered": steered, "outside_library": round(outside, 4), "broken": broken}
     card = {
         "name": name,
         "training_command": command,
@@ -103,7 +180,7 @@ def release(source: str | Path, name: str, command: str, samples: int = 10000, r
         "chemistry": chemistry,
     }
     with atomic_dir(target, marker=META) as staging:
-        write_trained_weights(Path(source), staging)
+        write_trained_weights(Path(source), staging, standing)
         (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 
@@ -115,8 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--command", required=True, help="the exact command that trained the checkpoint")
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--reference", default="qm9")
+    parser.add_argument("--steered", action="store_true", help="apply the chemistry rule even if the checkpoint does not say it is steered")
+    parser.add_argument("--aim", default=None, help="standing target of a conditional model, e.g. qed=0.58 (steered)")
+    parser.add_argument("--window", type=float, default=None, help="code window of --aim, in training standard deviations")
     args = parser.parse_args(argv)
-    card = release(args.source, args.name, args.command, args.samples, args.reference)
+    card = release(args.source, args.name, args.command, args.samples, args.reference, steered=args.steered or None,
+                   aim=args.aim, window=args.window)
     print(json.dumps(card, indent=2))
 
 

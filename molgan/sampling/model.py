@@ -51,6 +51,10 @@ class Model:
         self.conditions = ConditionStats.from_dict(stats) if self.config.model.conditions and stats else None
         #: the target this view of the model aims at (:meth:`with_condition`)
         self.condition: Target | Sequence[Target] | None = None
+        self._kernel = self.prior  # the unaimed prior that every target restricts
+        standing = checkpoint.extra.get("condition")  # a released model's standing target: {"target": ..., "window": ...}
+        if standing is not None and self.conditions is not None:
+            self._aim(standing["target"], standing.get("window"))
 
     def with_condition(self, condition: Target | Sequence[Target] | str, window: float | None = None) -> Model:
         """This model aimed at ``condition`` (``{"qed": 0.8}``, ``"qed=0.8,logp=2"``, or one mapping per molecule):
@@ -61,17 +65,18 @@ class Model:
         A property outside the training range is refused; one in its outer 1 % tails warns.
         """
         from molgan.data.conditions import parse_condition
-        from molgan.latent.conditioned import WINDOW, ConditionedPrior
 
         if self.conditions is None:
             raise InputError(f"{self.path} is not a conditional model: train one with --condition (e.g. qed,logp)")
-        if isinstance(condition, str):
-            condition = parse_condition(condition)
-        targets = self.conditions.targets(condition)
         view = copy.copy(self)
-        view.prior = ConditionedPrior(self.prior, targets, WINDOW if window is None else window)
-        view.condition = condition
+        view._aim(parse_condition(condition) if isinstance(condition, str) else condition, window)
         return view
+
+    def _aim(self, condition: Target | Sequence[Target], window: float | None) -> None:
+        from molgan.latent.conditioned import WINDOW, ConditionedPrior
+
+        self.prior = ConditionedPrior(self._kernel, self.conditions.targets(condition), WINDOW if window is None else window)
+        self.condition = condition
 
     @property
     def path(self) -> Path:
@@ -99,6 +104,8 @@ class Model:
             "training_command": self.checkpoint.extra.get("command"),
             "training_settings": active_settings(self.config.train),
             "validation_metrics": self.checkpoint.metrics or self.checkpoint.extra.get("base_metrics", {}),
+            **({"conditions": list(self.conditions.names)} if self.conditions is not None else {}),
+            **({"aimed_at": self.condition} if self.condition is not None else {}),
             **({"noise_search": _search_summary(self.checkpoint.extra["prior"])}
                if self.checkpoint.extra.get("prior", {}).get("kind") == "latent-search" else {}),
             **card,
