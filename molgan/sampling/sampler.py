@@ -16,6 +16,7 @@ import torch
 from molgan.chem.graphs import decode_graphs, to_smiles
 from molgan.nn import Generator
 from molgan.latent.priors import NoisePrior
+from molgan.nn.device import to_device, to_host
 from molgan.nn.relax import DECODINGS, hard_graphs
 from molgan.chem.vocab import Vocabulary
 
@@ -55,15 +56,21 @@ def generate_block(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Graph tensors ``nodes [BLOCK, N]`` and ``adj [BLOCK, N, N]`` (uint8) of one noise block.
 
-    Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one.
+    Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one. On a GPU
+    the block crosses to the host once: as uint8 graphs (argmax, taken on the GPU) or as the logits
+    (``sample``: the seeded categorical draws are made on the CPU, as on a CPU).
     """
     g = block_generator(seed, block, "cpu")
     z = prior.sample(BLOCK, g) if prior is not None else torch.randn(BLOCK, generator.z_dim, generator=g)
-    z = z.to(device)
+    z = to_device(z, device)
     was_training = generator.training
     generator.eval()
     node_logits, edge_logits = generator(z)
     generator.train(was_training)
+    if z.device.type != "cpu":
+        if options.decoding == "argmax":
+            return to_host(*(t.to(torch.uint8) for t in hard_graphs(node_logits, edge_logits)))
+        node_logits, edge_logits = map(torch.from_numpy, to_host(node_logits.float(), edge_logits.float()))
     nodes, adj = hard_graphs(
         node_logits.float().cpu(), edge_logits.float().cpu(), options.decoding, options.temperature, generator=g
     )
