@@ -83,8 +83,8 @@ def train(
     """Train a model into ``out`` (see :class:`molgan.config.TrainConfig` for ``overrides``).
 
     With ``resume=True`` the ``out/last`` checkpoint's stored config is used (only ``steps``,
-    ``time_limit_minutes``, ``checkpoint_minutes``, ``threads`` and ``device`` may be changed) and
-    training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
+    ``time_limit_minutes``, ``checkpoint_minutes``, ``threads``, ``device`` and ``precision`` may be
+    changed) and training continues where it stopped; without ``out/last`` it raises :class:`InputError`. An
     ``out`` that holds a run (``last/``, ``best/``, ``metrics.csv``) is refused unless ``resume`` or
     ``force`` (which removes that run's outputs and starts over). A tiny data set, an empty split or
     a size cap set for a file warn (:class:`~molgan.data.datasets.DataSetWarning`). ``max_atoms``, ``smiles_column``,
@@ -116,7 +116,8 @@ def _train_run(
     check_run_dir(out, resume=resume, force=force)
     if resume:
         run = load_checkpoint(out / "last").config
-        allowed = {k: overrides.get(k) for k in ("steps", "time_limit_minutes", "checkpoint_minutes", "threads", "device")}
+        changeable = ("steps", "time_limit_minutes", "checkpoint_minutes", "threads", "device", "precision")
+        allowed = {k: overrides.get(k) for k in changeable}
         run = run.with_overrides(**allowed)
     else:
         if isinstance(config, RunConfig):
@@ -128,8 +129,9 @@ def _train_run(
         run = run.with_overrides(**overrides)
     # what can fail without the data fails before it is read (a large file takes minutes)
     from molgan.nn.device import resolve_device
+    from molgan.training.precision import resolve_precision
 
-    resolve_device(run.train.device)
+    resolve_precision(run.train.precision, resolve_device(run.train.device))
     reward = None
     if run.train.rl.reward:
         from molgan.scoring import load_reward

@@ -134,6 +134,9 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int | None = knob(None, ge=1)
+    # autocast of the networks' forward passes (molgan.training.precision): "auto" is bf16 on a CUDA device
+    # that has it and fp32 elsewhere (on a CPU always); "bf16" off such a GPU is refused
+    precision: str = knob("auto", choices=("auto", "fp32", "bf16"))
     checkpoint_minutes: float | None = knob(5.0, gt=0.0)  # also write last/ after this much wall time (None: by steps only)
     critic: CriticConfig = knob(factory=CriticConfig)
     rl: RLConfig = knob(factory=RLConfig)

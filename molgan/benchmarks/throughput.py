@@ -1,12 +1,13 @@
 """Throughput on one device, for QM9 and MOSES sizes: what ``molgan bench`` prints.
 
-    molgan bench [--device auto] [--seconds 3] [--sizes qm9,moses] [--json]
+    molgan bench [--device auto] [--precision auto] [--seconds 3] [--sizes qm9,moses] [--json]
 
 For each size, with networks of the default sizes (``molgan.config.ModelConfig``) built fresh:
 
 - ``train_graphs_per_s``: training graphs per second through one full step of the default recipe
   (generator + encoder: reconstruction, latent, valence and connectivity terms; Adam), and
-  ``gan_train_graphs_per_s`` with one discriminator step of ``configs/gan.toml`` before it;
+  ``gan_train_graphs_per_s`` with one discriminator step of ``configs/gan.toml`` before it, both at the
+  training ``precision`` (:mod:`molgan.training.precision`; ``auto``: bf16 on a GPU that has it);
 - ``generate_per_s``: graphs per second out of the generator alone (noise to argmax tensors, no RDKit);
 - ``decode_per_s``: graphs per second of generator + RDKit decoding to canonical SMILES in this process
   (invalid graphs included: the networks are untrained).
@@ -32,10 +33,11 @@ GAN_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "gan.toml"
 
 
 def measure(device: str = "auto", seconds: float = 3.0, sizes: tuple[str, ...] = ("qm9", "moses"),
-            batch_size: int = 128, block: int = 2048) -> list[dict[str, float | str]]:
+            batch_size: int = 128, block: int = 2048, precision: str = "auto") -> list[dict[str, float | str]]:
     """One row of rates per size (see the module docstring)."""
     from molgan.errors import InputError
     from molgan.nn.device import resolve_device
+    from molgan.training.precision import resolve_precision
 
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
@@ -43,14 +45,16 @@ def measure(device: str = "auto", seconds: float = 3.0, sizes: tuple[str, ...] =
     if seconds <= 0:
         raise InputError("--seconds must be positive")
     where = resolve_device(device)
-    return [_measure_size(name, where, seconds, batch_size, block) for name in sizes]
+    resolved = resolve_precision(precision, where)
+    return [_measure_size(name, where, seconds, batch_size, block, resolved) for name in sizes]
 
 
-def _measure_size(name: str, device: torch.device, seconds: float, batch_size: int, block: int) -> dict:
+def _measure_size(name: str, device: torch.device, seconds: float, batch_size: int, block: int, precision: str) -> dict:
     from molgan.chem.graphs import decode_graphs, to_smiles
     from molgan.config import RunConfig, load_config
     from molgan.data.datasets import load_dataset
     from molgan.nn.build import build_modules
+    from molgan.nn.device import to_device
     from molgan.training.losses import max_valences
     from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step
 
@@ -63,11 +67,13 @@ def _measure_size(name: str, device: torch.device, seconds: float, batch_size: i
     def real() -> GraphBatch:
         index = rng.integers(0, len(nodes), batch_size)
         return GraphBatch.from_indices(
-            torch.from_numpy(nodes[index]).to(device), torch.from_numpy(adj[index]).to(device),
+            to_device(torch.from_numpy(nodes[index]), device), to_device(torch.from_numpy(adj[index]), device),
             vocab.num_node_types, vocab.num_bond_types,
         )
 
-    row: dict[str, float | str] = {"size": name, "atoms": slots, "device": str(device), "batch": batch_size}
+    row: dict[str, float | str] = {
+        "size": name, "atoms": slots, "device": str(device), "precision": precision, "batch": batch_size,
+    }
     for key, config in (("train_graphs_per_s", RunConfig()), ("gan_train_graphs_per_s", load_config(GAN_CONFIG))):
         torch.manual_seed(0)
         modules = build_modules(config.model, vocab).to(device)
@@ -84,8 +90,9 @@ def _measure_size(name: str, device: torch.device, seconds: float, batch_size: i
 
         def step() -> None:
             if adversarial:
-                critic_step(modules, opt_d, real(), z(), settings, regularize=count[0] % settings.regularizer_every == 0)
-            generator_step(modules, opt_g, real(), z(), limits, weights, critic=settings, eps=z())
+                regularize = count[0] % settings.regularizer_every == 0
+                critic_step(modules, opt_d, real(), z(), settings, regularize=regularize, precision=precision)
+            generator_step(modules, opt_g, real(), z(), limits, weights, critic=settings, eps=z(), precision=precision)
             count[0] += 1
 
         row[key] = batch_size * _calls_per_second(step, seconds, device)
@@ -134,7 +141,8 @@ def _sync(device: torch.device) -> None:
 
 
 COLUMNS = (
-    ("size", "size"), ("atoms", "atoms"), ("device", "device"), ("train_graphs_per_s", "train graphs/s"),
+    ("size", "size"), ("atoms", "atoms"), ("device", "device"), ("precision", "precision"),
+    ("train_graphs_per_s", "train graphs/s"),
     ("gan_train_graphs_per_s", "GAN train graphs/s"), ("generate_per_s", "generator graphs/s"),
     ("decode_per_s", "decoded graphs/s"),
 )
@@ -144,6 +152,6 @@ def format_table(rows: list[dict]) -> str:
     """The rows as an aligned text table."""
     cells = [[label for _, label in COLUMNS]]
     for row in rows:
-        cells.append([f"{row[k]:,.0f}" if isinstance(row[k], float) else str(row[k]) for k, _ in COLUMNS])
+        cells.append([f"{row[k]:,.0f}" if isinstance(row.get(k), float) else str(row.get(k, "")) for k, _ in COLUMNS])
     widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells)

@@ -44,7 +44,7 @@ def analogs_command(
         Optional[int], typer.Option("--draws", min=1, help="Codes drawn around the molecule (default 20 x --num, at least 1,000).")
     ] = None,
     radius: Annotated[
-        Optional[float], typer.Option("--radius", "-r", min=0.0, help="Width of the Gaussian around the code (default 0.4).")
+        Optional[float], typer.Option("--radius", "-r", min=0.0, help="Width of the Gaussian around the code (default 0.5).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Random seed: same seed, same analogs.")] = 0,
     output: Output = "-",

@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
     @app.command("bench", help=BENCH_HELP)
     def bench_command(
         device: str = typer.Option("auto", help="auto, cpu or cuda."),
+        precision: str = typer.Option(
+            "auto", help="Training precision: auto (bf16 autocast on a GPU that has it, fp32 on CPU), fp32 or bf16."
+        ),
         seconds: float = typer.Option(3.0, help="Seconds measured per figure (after one warm-up call)."),
         sizes: str = typer.Option("qm9,moses", help="Comma-separated sizes: qm9 (9 atoms), moses (27 atoms)."),
         threads: int = typer.Option(0, min=0, help="CPU threads for torch (0: torch's default)."),
@@ -39,5 +42,5 @@ def register(app: typer.Typer) -> None:
         if threads:
             torch.set_num_threads(threads)
         names = tuple(s.strip() for s in sizes.split(",") if s.strip())
-        rows = measure(device, seconds, names)
+        rows = measure(device, seconds, names, precision=precision)
         typer.echo(json.dumps(rows, indent=2) if as_json else format_table(rows))

@@ -75,6 +75,9 @@ def register(app: typer.Typer) -> None:
         seed: Optional[int] = typer.Option(None, help="Random seed."),
         device: Optional[str] = typer.Option(None, help="auto, cpu or cuda."),
         threads: Optional[int] = typer.Option(None, help="CPU threads for torch."),
+        precision: Optional[str] = typer.Option(
+            None, help="auto (default: bf16 autocast on a GPU that has it, fp32 on CPU), fp32 or bf16 (GPU only)."
+        ),
         resume: bool = typer.Option(False, "--resume", help="Continue from out/last."),
         force: bool = typer.Option(False, "--force", help="Start over in an --out that holds a run (its outputs are removed)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -96,7 +99,7 @@ def register(app: typer.Typer) -> None:
             lr_critic=lr, adversarial_weight=adversarial_weight, n_critic=n_critic, loss=loss, regularizer=regularizer,
             regularizer_weight=regularizer_weight, regularizer_every=regularizer_every, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
-            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes,
+            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes, precision=precision,
             conditions=None if condition is None else tuple(c for c in condition.split(",") if c.strip()),
         )
         from molgan.cli.progress import progress_bar

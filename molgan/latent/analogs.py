@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.sampling.model import Model
 
 #: Width of the Gaussian around a molecule's code (chosen on the analog benchmark, see the README).
-DEFAULT_RADIUS = 0.4
+DEFAULT_RADIUS = 0.5
 #: Codes decoded per generator call.
 CHUNK = 1024
 #: Codes drawn per requested analog (at least :data:`MIN_DRAWS`) unless ``draws`` is given.

@@ -21,6 +21,7 @@ from molgan.chem.mol import to_mols
 from molgan.nn.build import build_generator
 from molgan.pretrained import resolve_model
 from molgan.sampling.sampler import BLOCK, SamplingOptions, iter_graph_blocks
+from molgan.sampling.stream import prefetch
 from molgan.nn.device import resolve_device
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,6 +143,8 @@ class Model:
         options = self._options(decoding, temperature, correct)
         keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
         blocks = iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior)
+        if self.device.type == "cuda":  # the GPU generates the next blocks while this process decodes
+            blocks = prefetch(blocks)
         for block, (nodes, adj) in enumerate(blocks):
             if keep is not None:
                 chosen = keep.accept(nodes, adj, seed, block)

@@ -16,6 +16,7 @@ import torch
 from molgan.chem.graphs import decode_graphs, to_smiles
 from molgan.nn import Generator
 from molgan.latent.priors import NoisePrior
+from molgan.nn.device import to_device, to_host
 from molgan.nn.relax import DECODINGS, hard_graphs
 from molgan.chem.vocab import Vocabulary
 
@@ -55,7 +56,9 @@ def generate_block(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Graph tensors ``nodes [BLOCK, N]`` and ``adj [BLOCK, N, N]`` (uint8) of one noise block.
 
-    Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one.
+    Noise is N(0, I), or drawn from ``prior`` (a fitted mixture) when the model has one. On a GPU
+    the block crosses to the host once: as uint8 graphs (argmax, taken on the GPU) or as the logits
+    (``sample``: the seeded categorical draws are made on the CPU, as on a CPU).
     """
     if prior is None and getattr(generator, "condition_dim", 0):
         raise ValueError("a conditional generator samples from its noise prior, which holds the conditions")
@@ -73,11 +76,17 @@ def graphs_of_codes(
     rng: torch.Generator | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Graph tensors ``nodes [B, N]``, ``adj [B, N, N]`` (uint8) the generator makes of codes ``z [B, Z]``;
-    ``rng`` draws categorical decodings."""
+    ``rng`` draws categorical decodings. On a GPU the graphs cross to the host once: as uint8 graphs
+    (argmax, taken on the GPU) or as the logits (``sample``: the seeded draws are made on the CPU)."""
+    z = to_device(z, device)
     was_training = generator.training
     generator.eval()
     node_logits, edge_logits = generator(z.to(device))
     generator.train(was_training)
+    if z.device.type != "cpu":
+        if options.decoding == "argmax":
+            return to_host(*(t.to(torch.uint8) for t in hard_graphs(node_logits, edge_logits)))
+        node_logits, edge_logits = map(torch.from_numpy, to_host(node_logits.float(), edge_logits.float()))
     nodes, adj = hard_graphs(
         node_logits.float().cpu(), edge_logits.float().cpu(), options.decoding, options.temperature, generator=rng
     )

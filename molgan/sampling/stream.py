@@ -5,17 +5,22 @@ Two layouts. :func:`stream_model_raw` (CPU): every worker process loads the mode
 block ``k`` into SMILES by itself (generator and RDKit), so only block numbers and SMILES cross
 process boundaries and every core works all the time. :func:`stream_raw`: the generator runs in
 this process (e.g. on a GPU) and blocks of graph tensors go to decoding workers, which import only
-numpy and RDKit. Each process remembers the SMILES of the graphs it has decoded (see
-:class:`BlockDecoder`): generated graphs repeat, and a repeated graph costs a dictionary look-up
-instead of RDKit.
+numpy and RDKit; a bounded number of blocks is in flight, so the generator makes the next blocks
+while the workers decode the earlier ones. On a GPU, :func:`prefetch` also runs the generator in a
+background thread, so it works while this process decodes (one process) or hands blocks out. Each
+process remembers the SMILES of the graphs it has decoded (see :class:`BlockDecoder`): generated
+graphs repeat, and a repeated graph costs a dictionary look-up instead of RDKit.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import threading
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -71,6 +76,54 @@ def graph_keys(nodes: np.ndarray, adj: np.ndarray) -> list[bytes]:
     return rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel().tolist()
 
 
+T = TypeVar("T")
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """The items of ``items`` in order, made by a background thread up to ``depth`` ahead.
+
+    For a generator on a GPU: torch releases the GIL while the device computes, so the next blocks
+    are generated while this thread decodes. An error of ``items`` is raised here; closing the
+    returned iterator stops the thread.
+    """
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+            put((end, exc))
+            return
+        put((end, None))
+
+    thread = threading.Thread(target=produce, name="molgan-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = ready.get()
+            if item is end:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
 _DECODER: BlockDecoder | None = None  # of a worker process
 
 
@@ -91,15 +144,31 @@ def stream_raw(
     jobs: int = 1,
     correct: bool = False,
 ) -> Iterator[list[str | None]]:
-    """Decode an (endless) stream of graph blocks into SMILES blocks, using ``jobs`` processes."""
-    if jobs <= 1:
-        decoder = BlockDecoder(vocab, correct)
-        for block in graph_blocks:
-            yield decoder(block)
-        return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(vocab.to_dict(), correct)) as pool:
-        yield from pool.imap(_decode_block, graph_blocks, chunksize=1)
+    """Decode an (endless) stream of graph blocks into SMILES blocks, in order, using ``jobs`` processes.
+
+    With workers, at most ``2 * jobs`` blocks are being decoded while the next block is drawn from
+    ``graph_blocks``: generation and decoding overlap, and memory stays bounded. Closing the stream
+    closes ``graph_blocks`` (a :func:`prefetch` thread stops).
+    """
+    try:
+        if jobs <= 1:
+            decoder = BlockDecoder(vocab, correct)
+            for block in graph_blocks:
+                yield decoder(block)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(jobs, initializer=_init_worker, initargs=(vocab.to_dict(), correct)) as pool:
+            pending: deque = deque()
+            for block in graph_blocks:
+                pending.append(pool.apply_async(_decode_block, (block,)))
+                if len(pending) >= 2 * jobs:
+                    yield pending.popleft().get()
+            while pending:
+                yield pending.popleft().get()
+    finally:
+        close = getattr(graph_blocks, "close", None)
+        if close is not None:
+            close()
 
 
 _MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options and a decoder

@@ -201,7 +201,7 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
                    corrected: bool, noise_scale: float | None, start_block: int = 0) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of ``model`` in block order from ``start_block`` on, sampled and decoded
     on ``workers`` processes."""
-    from molgan.sampling.stream import stream_model_raw, stream_raw
+    from molgan.sampling.stream import prefetch, stream_model_raw, stream_raw
 
     options = model._options(decoding, temperature, corrected)
     if workers > 1 and model.device.type == "cpu":  # each worker samples and decodes whole blocks
@@ -210,12 +210,10 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
             correct=corrected, noise_scale=noise_scale, start_block=start_block, condition=model.condition,
         )
     # one process, or the generator on a GPU here and decoding workers beside it
-    return stream_raw(
-        model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block),
-        model.vocab,
-        jobs=workers,
-        correct=corrected,
-    )
+    graphs = model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block)
+    if model.device.type == "cuda":  # the GPU generates the next blocks while the CPU decodes
+        graphs = prefetch(graphs)
+    return stream_raw(graphs, model.vocab, jobs=workers, correct=corrected)
 
 
 def write_blocks(blocks: Iterable[list[str | None]], writer, update: Callable[[int], None], num: int, *,

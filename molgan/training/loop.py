@@ -41,10 +41,11 @@ from molgan.training.collapse import (
     CollapseWatch, TrainingCollapseWarning, data_element_shares, data_mean_heavy_atoms, sample_composition,
 )
 from molgan.training.losses import max_valences
-from molgan.nn.device import resolve_device
+from molgan.nn.device import resolve_device, to_device
 from molgan.nn.build import GanModules, build_modules
 from molgan.latent.conditioned import GaussianWithConditions
 from molgan.latent.priors import NoisePrior
+from molgan.training.precision import forward_fp32, resolve_precision
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
 from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step, reward_step
@@ -134,6 +135,7 @@ class _State:
     modules: GanModules
     optimizers: dict[str, torch.optim.Optimizer]
     rng: torch.Generator
+    precision: str = "fp32"  # of the networks' forward passes: fp32 or bf16 (molgan.training.precision)
     step: int = 0
     seconds: float = 0.0
     best_score: float = -1.0
@@ -239,15 +241,16 @@ class _Batches:
         index = distributed.shard(torch.randint(0, len(self.source), (self.batch_size,), generator=self.state.rng).numpy())
         vocab = self.source.vocab
         nodes, adj = _graph_tensors(self.source, index)
-        batch = GraphBatch.from_indices(nodes.to(self.device), adj.to(self.device), vocab.num_node_types, vocab.num_bond_types)
+        nodes, adj = to_device(nodes, self.device), to_device(adj, self.device)
+        batch = GraphBatch.from_indices(nodes, adj, vocab.num_node_types, vocab.num_bond_types)
         if self.source.conditions is not None:
-            batch.conditions = torch.from_numpy(self.source.conditions[index]).to(self.device)
+            batch.conditions = to_device(torch.from_numpy(self.source.conditions[index]), self.device)
         return batch, index
 
     def gaussian(self, num: int | None = None) -> torch.Tensor:
         """N(0, I) noise: this rank's share of a batch, or all of ``num`` draws."""
         z = torch.randn(self.batch_size if num is None else num, self.z_dim, generator=self.state.rng)
-        return self._share(z, num).to(self.device)
+        return to_device(self._share(z, num), self.device)
 
     def generator_noise(self, num: int | None = None) -> torch.Tensor:
         """Noise of the generated graphs training sees: the fitted noise prior once there is one (shared as
@@ -256,7 +259,7 @@ class _Batches:
             return self.gaussian(num)
         noise = self.state.prior if self.state.prior is not None else GaussianWithConditions(self.z_dim, self.source.conditions)
         z = noise.sample(self.batch_size if num is None else num, generator=self.state.rng)
-        return self._share(z, num).to(self.device)
+        return to_device(self._share(z, num), self.device)
 
     @staticmethod
     def _share(z: torch.Tensor, num: int | None) -> torch.Tensor:
@@ -405,7 +408,10 @@ def _start(
     if cfg.critic.adversarial_weight == 0:
         modules.critic = None  # built all the same (same random draws), but an untrained network is not kept
     modules.to(device)
-    state = _State(modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed))
+    state = _State(
+        modules=modules, optimizers=_optimizers(modules, cfg), rng=torch.Generator().manual_seed(cfg.seed),
+        precision=resolve_precision(cfg.precision, device),
+    )
     if distributed.is_main():
         recover_interrupted_save(out_dir / "last")
     distributed.barrier()
@@ -436,6 +442,7 @@ def _critic_step(state: _State, batches: _Batches, cfg, *, regularize: bool) -> 
     return critic_step(
         state.modules, state.optimizers["critic"], real, batches.generator_noise(),
         CriticSettings.from_config(cfg.critic), regularize=regularize, relaxation=cfg.relaxation,
+        precision=state.precision,
     )
 
 
@@ -454,6 +461,7 @@ def _generator_step(
     return generator_step(
         state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,
         critic=CriticSettings.from_config(cfg.critic), relaxation=cfg.relaxation, eps=batches.gaussian(),
+        precision=state.precision,
     )
 
 
@@ -597,8 +605,7 @@ def _reward_update(
     from molgan.nn.relax import hard_graphs
 
     with torch.no_grad():
-        node_logits, edge_logits = state.modules.generator(z)
-        nodes, adj = hard_graphs(node_logits, edge_logits)
+        nodes, adj = hard_graphs(*forward_fp32(state.modules.generator, z, precision=state.precision))
     mols = decode_graphs(nodes.cpu().numpy(), adj.cpu().numpy(), vocab)
     scores = np.nan_to_num(np.asarray(reward(mols), dtype=np.float64), nan=0.0)
     scores = _penalize_duplicates(mols, scores)
@@ -610,8 +617,8 @@ def _reward_update(
         torch.cat([F.one_hot(nodes, vocab.num_node_types).float(), real.nodes_onehot]),
         torch.cat([F.one_hot(adj, vocab.num_bond_types).float(), real.adj_onehot]),
     )
-    targets = torch.tensor(np.concatenate([scores, real_scores]), dtype=torch.float32, device=device)
-    values = reward_step(state.modules, state.optimizers["reward"], graphs, targets)
+    targets = to_device(torch.tensor(np.concatenate([scores, real_scores]), dtype=torch.float32), device)
+    values = reward_step(state.modules, state.optimizers["reward"], graphs, targets, state.precision)
     values["reward"] = float(scores.mean())
     return values
 

@@ -1,7 +1,9 @@
 """One optimisation step of each network: critic, generator (+ encoder), reward network.
 
 Each function takes the networks, their optimizer and tensors, updates the weights and returns the
-loss values as floats. They know nothing of files, logging or schedules (see :mod:`molgan.training.loop`).
+loss values as floats (copied to the host once per step function). They know nothing of files,
+logging or schedules (see :mod:`molgan.training.loop`). ``precision`` (``fp32`` or ``bf16``, see
+:mod:`molgan.training.precision`) is the autocast of the networks' forward passes; losses are fp32.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from molgan.training import distributed, losses
+from molgan.training.precision import forward_fp32, logged
 from molgan.nn.build import GanModules
 from molgan.nn.relax import relax
 
@@ -116,23 +119,24 @@ def critic_step(
     *,
     regularize: bool = True,
     relaxation: str = "softmax",
+    precision: str = "fp32",
 ) -> dict[str, float]:
     """Update the discriminator once on a real batch and a batch generated from ``z``.
 
     ``regularize``: apply the regulariser in this step (lazy regularisation applies it every
     ``regularizer_every`` steps with that factor on its weight; the gradient penalty's interpolation
-    uses torch's RNG).
+    uses torch's RNG). The regulariser's double backward runs in fp32 whatever the ``precision``.
     """
     with torch.no_grad():
-        fake = discriminator_input(modules.generator(z), settings.input, relaxation)
+        fake = discriminator_input(forward_fp32(modules.generator, z, precision=precision), settings.input, relaxation)
     real_graphs = (real.nodes_onehot, real.adj_onehot)
     judged = [torch.cat([real_graphs[0], fake[0]]), torch.cat([real_graphs[1], fake[1]])]
     if real.conditions is not None:
         judged.append(torch.cat([real.conditions, generator_condition(modules, z)]))
-    scores = modules.critic(*judged)
+    scores = forward_fp32(modules.critic, *judged, precision=precision)
     real_scores, fake_scores = scores[: len(real.nodes)], scores[len(real.nodes):]
     total = losses.CRITIC_LOSSES[settings.loss](real_scores, fake_scores)
-    values = {"d_loss": total.item(), "d_real": real_scores.mean().item(), "d_fake": fake_scores.mean().item()}
+    values = {"d_loss": total, "d_real": real_scores.mean(), "d_fake": fake_scores.mean()}
     if regularize and settings.regularizer != "none" and settings.regularizer_weight > 0:
         if settings.regularizer == "r1":
             penalty = losses.r1_penalty(modules.critic, real_graphs, real.conditions)
@@ -141,11 +145,11 @@ def critic_step(
             penalty = losses.gradient_penalty(modules.critic, real_graphs, fake, condition=real.conditions)
             weight = settings.regularizer_weight * settings.regularizer_every
         total = total + weight * penalty
-        values["d_reg"] = penalty.item()
+        values["d_reg"] = penalty
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
-    return values
+    return logged(values)
 
 
 # Loss terms of the generator: each a pure function returning a scalar tensor.
@@ -159,6 +163,7 @@ def generator_condition(modules: GanModules, z: Tensor) -> Tensor | None:
 def adversarial_term(
     modules: GanModules, fake: tuple[Tensor, Tensor], loss: str, real: tuple[Tensor, Tensor] | None = None,
     condition: Tensor | None = None,
+    precision: str = "fp32",
 ) -> Tensor:
     """The discriminator's verdict on generated graphs (asked for ``condition``, for a conditional model), as
     the generator's loss for ``loss``; with ``real`` graphs, feature matching instead: the squared distance
@@ -174,29 +179,31 @@ def adversarial_term(
     try:
         if real is not None:  # means over the global batch under torchrun
             with torch.no_grad():
-                target = distributed.global_batch(modules.critic.embed(*real)).mean(0)
-            return (distributed.global_batch(modules.critic.embed(*fake)).mean(0) - target).pow(2).sum()
-        return losses.GENERATOR_LOSSES[loss](modules.critic(*fake) if condition is None else modules.critic(*fake, condition))
+                target = distributed.global_batch(forward_fp32(modules.critic.embed, *real, precision=precision)).mean(0)
+            embedded = forward_fp32(modules.critic.embed, *fake, precision=precision)
+            return (distributed.global_batch(embedded).mean(0) - target).pow(2).sum()
+        judged = fake if condition is None else (*fake, condition)
+        return losses.GENERATOR_LOSSES[loss](forward_fp32(modules.critic, *judged, precision=precision))
     finally:
         for p, flag in zip(params, flags):
             p.requires_grad_(flag)
 
 
-def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor]) -> Tensor:
+def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor], precision: str = "fp32") -> Tensor:
     """Mean reward the reward network predicts for generated graphs (to be maximised)."""
     assert modules.reward_net is not None
-    return torch.sigmoid(modules.reward_net(*fake)).mean()
+    return torch.sigmoid(forward_fp32(modules.reward_net, *fake, precision=precision)).mean()
 
 
 def reconstruction_terms(
-    modules: GanModules, real: GraphBatch, regularizer: str, eps: Tensor | None
+    modules: GanModules, real: GraphBatch, regularizer: str, eps: Tensor | None, precision: str = "fp32"
 ) -> tuple[Tensor, Tensor]:
     """``(latent, recon)``: the codes' distance to the prior (MMD or KL) and the reconstruction of real graphs.
 
     MMD compares sets, not molecules: under torchrun it sees the codes and draws of the whole global batch.
     """
     assert modules.encoder is not None
-    mean, log_var = modules.encoder(real.nodes_onehot, real.adj_onehot)
+    mean, log_var = forward_fp32(modules.encoder, real.nodes_onehot, real.adj_onehot, precision=precision)
     noise = torch.randn_like(mean) if eps is None else eps
     if regularizer == "mmd":
         codes = mean
@@ -206,7 +213,7 @@ def reconstruction_terms(
         latent = losses.kl_divergence(mean, log_var)
     if real.conditions is not None:
         codes = torch.cat([codes, real.conditions], dim=1)
-    node_logits, edge_logits = modules.generator(codes)
+    node_logits, edge_logits = forward_fp32(modules.generator, codes, precision=precision)
     return latent, losses.reconstruction_loss(node_logits, edge_logits, real.nodes, real.adj)
 
 
@@ -220,24 +227,27 @@ def generator_terms(
     critic: CriticSettings = CriticSettings(),
     relaxation: str = "softmax",
     eps: Tensor | None = None,
+    precision: str = "fp32",
 ) -> dict[str, Tensor]:
     """The generator's loss terms that are switched on by ``weights``, by name (the metric column names)."""
-    logits = modules.generator(z)
+    logits = forward_fp32(modules.generator, z, precision=precision)
     fake = relax(logits[0], relaxation), relax(logits[1], relaxation)
     rl_on = _rl_on(modules, weights)
     terms: dict[str, Tensor] = {}
     if weights.adversarial > 0 and _gan_share(weights, rl_on) > 0:
         judged = fake if critic.input == "relaxed" else discriminator_input(logits, critic.input, relaxation)
         matched = (real.nodes_onehot, real.adj_onehot) if critic.generator_objective == "feature_matching" else None
-        terms["g_adv"] = adversarial_term(modules, judged, critic.loss, matched, generator_condition(modules, z))
+        terms["g_adv"] = adversarial_term(
+            modules, judged, critic.loss, matched, generator_condition(modules, z), precision=precision
+        )
     if rl_on:
-        terms["g_reward"] = reward_term(modules, fake)
+        terms["g_reward"] = reward_term(modules, fake, precision)
     if weights.valence > 0:
         terms["valence"] = losses.valence_penalty(*fake, valence_limits)
     if weights.connectivity > 0:
         terms["connectivity"] = losses.connectivity_penalty(*fake)
     if weights.reconstruction > 0 and modules.encoder is not None:
-        terms["latent"], terms["recon"] = reconstruction_terms(modules, real, weights.latent_regularizer, eps)
+        terms["latent"], terms["recon"] = reconstruction_terms(modules, real, weights.latent_regularizer, eps, precision)
     return terms
 
 
@@ -271,20 +281,21 @@ def generator_step(
     critic: CriticSettings = CriticSettings(),
     relaxation: str = "softmax",
     eps: Tensor | None = None,
+    precision: str = "fp32",
 ) -> dict[str, float]:
     """Update the generator (and encoder) once on :func:`generator_loss` of :func:`generator_terms`.
 
     Reconstruction ties every training molecule to a region of the latent space: the generator
     cannot drop modes, which is what defeats collapse.
     """
-    terms = generator_terms(modules, real, z, valence_limits, weights, critic=critic, relaxation=relaxation, eps=eps)
+    terms = generator_terms(
+        modules, real, z, valence_limits, weights, critic=critic, relaxation=relaxation, eps=eps, precision=precision
+    )
     total = generator_loss(terms, weights, _rl_on(modules, weights))
     optimizer.zero_grad(set_to_none=True)
     total.backward()
     optimizer.step()
-    values = {k: v.item() for k, v in terms.items()}
-    values["g_loss"] = total.item()
-    return values
+    return logged({**terms, "g_loss": total})
 
 
 def _rl_on(modules: GanModules, weights: LossWeights) -> bool:
@@ -301,12 +312,13 @@ def reward_step(
     optimizer: torch.optim.Optimizer,
     graphs: tuple[Tensor, Tensor],
     targets: Tensor,
+    precision: str = "fp32",
 ) -> dict[str, float]:
     """Fit the reward network to rewards in [0, 1] of (one-hot) graphs by binary cross-entropy."""
     assert modules.reward_net is not None
-    prediction = modules.reward_net(*graphs).squeeze(-1)
+    prediction = forward_fp32(modules.reward_net, *graphs, precision=precision).squeeze(-1)
     loss = F.binary_cross_entropy_with_logits(prediction, targets.clamp(0, 1))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return {"r_loss": loss.item()}
+    return logged({"r_loss": loss})
