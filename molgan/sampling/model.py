@@ -325,8 +325,18 @@ def fit_noise_prior(
     checkpoint.load_into("encoder", encoder)
     dataset = load_dataset(data, vocab=vocab)  # encoded with the model's own vocabulary
     index = dataset.split("train")
+    conditions = None
+    if checkpoint.config.model.conditions:  # a conditional model's codes keep their molecules' properties
+        from molgan.data.conditions import ConditionStats, condition_values
+
+        if kind != "kernel":
+            raise InputError("a conditional model's noise prior is a kernel prior: use --kind kernel")
+        stats = ConditionStats.from_dict(checkpoint.extra["conditions"])
+        values = condition_values(stats.names, [dataset.smiles[i] for i in index])
+        conditions = np.nan_to_num(stats.normalize(values), nan=0.0)
     prior = fit_code_prior(
-        encoder, dataset.nodes[index], dataset.adj.take(index), vocab, kind=kind, size=components, scale=scale, seed=seed
+        encoder, dataset.nodes[index], dataset.adj.take(index), vocab, kind=kind, size=components, scale=scale, seed=seed,
+        conditions=conditions,
     )
     extra = {"prior": {"kind": kind, "data": data, "components": components, "scale": scale, "seed": seed}}
     return save_with_prior(checkpoint, prior, path, extra=extra)
