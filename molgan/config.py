@@ -68,6 +68,10 @@ class CriticConfig:
     # the generator's term: fool the discriminator (the loss's own), or feature matching (Salimans et al.
     # 2016): match the mean discriminator embedding of real graphs, batch statistics rather than each graph
     generator_objective: str = knob("adversarial", choices=("adversarial", "feature_matching"))
+    # a conditional model's generated graphs are asked for the properties of their code's own molecule ("code"),
+    # or of another, random training molecule ("data"): the discriminator then judges whether a graph has
+    # the properties it was asked for, which teaches the generator to follow its condition
+    fake_conditions: str = knob("code", choices=("code", "data"))
     lr: float = knob(1e-3, ge=0.0)  # also the reward network's learning rate
     beta1: float = knob(0.5, ge=0.0, lt=1.0)  # Adam betas of the discriminator (the generator's never change)
     beta2: float = knob(0.999, ge=0.0, lt=1.0)

@@ -261,6 +261,16 @@ class _Batches:
         z = noise.sample(self.batch_size if num is None else num, generator=self.state.rng)
         return to_device(self._share(z, num), self.device)
 
+    def fake_noise(self, fake_conditions: str) -> torch.Tensor:
+        """:meth:`generator_noise` for the graphs the discriminator judges; with ``fake_conditions = "data"``, a
+        conditional model's graphs are asked for the properties of random training molecules instead."""
+        z = self.generator_noise()
+        if fake_conditions == "data" and self.source.conditions is not None:
+            index = distributed.shard(torch.randint(0, len(self.source), (self.batch_size,), generator=self.state.rng).numpy())
+            wanted = to_device(torch.from_numpy(self.source.conditions[index]), self.device)
+            z = torch.cat([z[:, : self.z_dim], wanted], dim=1)
+        return z
+
     @staticmethod
     def _share(z: torch.Tensor, num: int | None) -> torch.Tensor:
         return distributed.shard(z) if num is None else z
@@ -440,7 +450,7 @@ def _critic_step(state: _State, batches: _Batches, cfg, *, regularize: bool) -> 
     """One discriminator update on a fresh real batch and a batch generated from the sampling noise."""
     real, _ = batches.real()
     return critic_step(
-        state.modules, state.optimizers["critic"], real, batches.generator_noise(),
+        state.modules, state.optimizers["critic"], real, batches.fake_noise(cfg.critic.fake_conditions),
         CriticSettings.from_config(cfg.critic), regularize=regularize, relaxation=cfg.relaxation,
         precision=state.precision,
     )
@@ -458,8 +468,9 @@ def _generator_step(
 ) -> dict[str, float]:
     weights = LossWeights.from_config(cfg, rl_on=rl_on, adversarial_on=adversarial)
     real, _ = batches.real()
+    noise = batches.fake_noise(cfg.critic.fake_conditions) if adversarial else batches.generator_noise()
     return generator_step(
-        state.modules, state.optimizers["generator"], real, batches.generator_noise(), valence_limits, weights,
+        state.modules, state.optimizers["generator"], real, noise, valence_limits, weights,
         critic=CriticSettings.from_config(cfg.critic), relaxation=cfg.relaxation, eps=batches.gaussian(),
         precision=state.precision,
     )
