@@ -105,7 +105,7 @@ def test_conditioned_prior_draws_codes_near_the_target():
 
 def test_short_conditional_training_and_aimed_sampling(tmp_path, capsys, monkeypatch):
     config = tmp_path / "tiny.toml"
-    config.write_text(TINY_TOML)
+    config.write_text(TINY_TOML.replace("[train.critic]", '[train.critic]\nfake_conditions = "data"'))
     out = tmp_path / "run"
     args = ["train", "--data", "moses-sample", "--config", str(config), "--out", str(out), "--condition", "qed,logp",
             "--steps", "40", "--eval-every", "20", "--checkpoint-every", "20", "--adversarial-weight", "0.1", "--quiet"]
@@ -142,3 +142,22 @@ def test_chemistry_rule_of_steered_models():
     broken = chemistry_rule(card, outside_library=0.08)
     assert len(broken) == 4 and "charged share 47.4 %" in broken[0] and "unusual bond" in broken[1]
     assert "PAINS" in broken[2] and "8.0 % of distinct samples" in broken[3]
+
+
+def test_fake_conditions_data_asks_for_random_training_molecules_properties():
+    from types import SimpleNamespace
+
+    from molgan.training.loop import TrainingData, _Batches
+
+    conditions = np.arange(20, dtype=np.float32).reshape(10, 2)
+    data = TrainingData(np.zeros((10, 3), np.uint8), np.zeros((10, 3, 3), np.uint8), vocab=None, conditions=conditions)
+    codes = torch.zeros(10, 4)
+    prior = KernelDensityPrior(codes, bandwidth=0.0, conditions=torch.full((10, 2), -1.0))
+    state = SimpleNamespace(prior=prior, rng=torch.Generator().manual_seed(0))
+    batches = _Batches(state, data, batch_size=64, z_dim=4, device=torch.device("cpu"))
+    own = batches.fake_noise("code")
+    assert own.shape == (64, 6) and (own[:, 4:] == -1).all()  # the code's own properties
+    asked = batches.fake_noise("data")
+    assert (asked[:, :4] == 0).all()
+    rows = {tuple(r) for r in conditions.tolist()}
+    assert all(tuple(r) in rows for r in asked[:, 4:].tolist()) and len({tuple(r) for r in asked[:, 4:].tolist()}) > 3
