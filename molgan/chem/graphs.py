@@ -219,15 +219,22 @@ def _aromatic_extensions(
     if not aromatic.size:
         return {}
     graphs = b_idx[aromatic]
-    local = aromatic - starts[graphs]  # bond index within its molecule
-    ends = np.stack([position[graphs, i_idx[aromatic]], position[graphs, j_idx[aromatic]]], 1)
-    tails = {}
-    bounds = np.flatnonzero(np.diff(graphs, prepend=-1, append=graphs[-1] + 1))
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
-        atoms = ",".join(map(str, np.unique(ends[start:stop]).tolist()))
-        bonds = ",".join(map(str, local[start:stop].tolist()))
-        tails[int(graphs[start])] = _AROMATIC_EXTENSION.format(atoms=atoms, bonds=bonds)
-    return tails
+    local = (aromatic - starts[graphs]).tolist()  # bond index within its molecule
+    n_slots = position.shape[1]
+    ends = np.concatenate([graphs * n_slots + position[graphs, i_idx[aromatic]], graphs * n_slots + position[graphs, j_idx[aromatic]]])
+    atom_codes = np.unique(ends)  # graph * n_slots + atom position, sorted: graph by graph
+    atom_graphs, atoms = np.divmod(atom_codes, n_slots)
+    keys = np.unique(graphs)
+    bond_bounds = np.searchsorted(graphs, np.append(keys, keys[-1] + 1)).tolist()
+    atom_bounds = np.searchsorted(atom_graphs, np.append(keys, keys[-1] + 1)).tolist()
+    atoms = list(map(str, atoms.tolist()))
+    local = list(map(str, local))
+    return {
+        b: _AROMATIC_EXTENSION.format(
+            atoms=",".join(atoms[atom_bounds[k] : atom_bounds[k + 1]]), bonds=",".join(local[bond_bounds[k] : bond_bounds[k + 1]])
+        )
+        for k, b in enumerate(keys.tolist())
+    }
 
 
 def _set_hydrogens(mols: list, built: list[int], present_types: np.ndarray, atom_starts: list[int], vocab: Vocabulary) -> None:
