@@ -137,7 +137,7 @@ def _train_run(
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.rl.reward)
-    dataset = load_dataset(run.train.data, **reading)
+    dataset = load_dataset(run.train.data, bonds=run.train.bonds, **reading)
     for line in dataset_warnings(dataset):
         warnings.warn(line, DataSetWarning, stacklevel=2)
     data = TrainingData.from_dataset(dataset, run.model.conditions)

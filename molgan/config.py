@@ -119,6 +119,7 @@ class TrainConfig:
     """How a model is trained. See the README's training section for the recipe behind the defaults."""
 
     data: str = "qm9"
+    bonds: str = knob("kekule", choices=("kekule", "aromatic"))  # aromatic: a bond type of their own (load_dataset's bonds)
     steps: int = knob(20000, ge=1)
     batch_size: int = knob(128, ge=1)
     lr_generator: float = knob(1e-3, ge=0.0)

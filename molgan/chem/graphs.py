@@ -2,7 +2,8 @@
 
 A batch of graphs is two integer arrays: ``nodes [B, N]`` (node-type index, 0 = empty slot) and
 ``adj [B, N, N]`` (bond-type index, 0 = no bond, symmetric, zero diagonal), with the meaning of the
-indices given by a :class:`~molgan.chem.vocab.Vocabulary`. Encoding kekulizes aromatic rings; decoding
+indices given by a :class:`~molgan.chem.vocab.Vocabulary`. Encoding kekulizes aromatic rings, unless the
+vocabulary has aromatic bonds (then RDKit's aromatic bonds are kept as bond type 4); decoding
 builds RDKit molecules and returns ``None`` for a graph that is not a valid molecule. Decoding applies
 no correction unless :func:`decode_graphs` is asked for ``correct=True`` (see :mod:`molgan.chem.correction`).
 """
@@ -18,7 +19,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgan.chem.mol import Mol, canonical_key, quiet_rdkit
-from molgan.chem.vocab import Vocabulary
+from molgan.chem.vocab import RDKIT_BONDS, Vocabulary, atom_key
 
 #: Reasons an RDKit molecule cannot be encoded.
 TOO_MANY_ATOMS = "too_many_atoms"
@@ -59,7 +60,8 @@ def atom_order(mol: Mol, ordering: str = "canonical") -> list[int]:
 def encode_mols(
     mols: Sequence[Mol | None], vocab: Vocabulary, ordering: str = "canonical", *, in_place: bool = False
 ) -> EncodedGraphs:
-    """Encode molecules into ``nodes [B, N]`` and ``adj [B, N, N]`` (kekulized bond orders).
+    """Encode molecules into ``nodes [B, N]`` and ``adj [B, N, N]`` (kekulized bond orders, or
+    RDKit's aromatic bonds as type 4 when ``vocab.aromatic``).
 
     ``ordering`` places atoms in canonical-SMILES order (bonds then sit mostly next to the
     diagonal, which is easier for a one-shot generator to learn) or in the input order.
@@ -73,7 +75,7 @@ def encode_mols(
     failures: list[str | None] = [None] * batch
     atom_index = vocab.atom_index()
     for b, mol in enumerate(mols):
-        reason = _encode_one(mol, atom_index, n, ordering, nodes[b], adj[b], in_place)
+        reason = _encode_one(mol, atom_index, n, ordering, nodes[b], adj[b], in_place, vocab.aromatic)
         if reason is not None:
             failures[b] = reason
             nodes[b] = 0
@@ -89,6 +91,7 @@ def _encode_one(
     nodes_row: np.ndarray,
     adj_row: np.ndarray,
     in_place: bool = False,
+    aromatic: bool = False,
 ) -> str | None:
     if mol is None:
         return EMPTY_MOLECULE
@@ -97,6 +100,8 @@ def _encode_one(
         return EMPTY_MOLECULE
     if n_atoms > max_atoms:
         return TOO_MANY_ATOMS
+    if aromatic:
+        return _encode_aromatic(mol, atom_index, n_atoms, ordering, nodes_row, adj_row)
     if not in_place:
         mol = Chem.Mol(mol)
     try:
@@ -111,6 +116,31 @@ def _encode_one(
     bonds = orders.astype(np.uint8)
     if bonds.max(initial=0) > 3 or (bonds != orders).any():  # a bond order above triple, or not whole
         return UNSUPPORTED_BOND
+    _place(mol, n_atoms, ordering, types, bonds, nodes_row, adj_row)
+    return None
+
+
+def _encode_aromatic(
+    mol: Mol, atom_index: dict, n_atoms: int, ordering: str, nodes_row: np.ndarray, adj_row: np.ndarray
+) -> str | None:
+    """Encode keeping RDKit's aromaticity: aromatic bonds are type 4, ``[nH]``-like atoms their own types."""
+    atoms = map(mol.GetAtomWithIdx, range(n_atoms))
+    types = [atom_index.get(atom_key(atom, True)) for atom in atoms]
+    if None in types:
+        return UNSUPPORTED_ATOM
+    orders = Chem.GetAdjacencyMatrix(mol, useBO=True)  # aromatic bonds: 1.5
+    orders[orders == 1.5] = RDKIT_BONDS[Chem.BondType.AROMATIC]
+    bonds = orders.astype(np.uint8)
+    if (bonds != orders).any() or not np.isin(bonds, (0, 1, 2, 3, 4)).all():  # e.g. dative, quadruple
+        return UNSUPPORTED_BOND
+    _place(mol, n_atoms, ordering, types, bonds, nodes_row, adj_row)
+    return None
+
+
+def _place(
+    mol: Mol, n_atoms: int, ordering: str, types: list[int], bonds: np.ndarray, nodes_row: np.ndarray, adj_row: np.ndarray
+) -> None:
+    """Write atom types and bonds into their slots (canonical or input order)."""
     if ordering == "input":
         slots = np.arange(n_atoms)
     else:
@@ -118,7 +148,6 @@ def _encode_one(
         slots[atom_order(mol, ordering)] = np.arange(n_atoms)
     nodes_row[slots] = types
     adj_row[slots[:, None], slots] = bonds
-    return None
 
 
 def decode_graphs(
@@ -156,11 +185,13 @@ def decode_graphs(
     n_slots = nodes.shape[1]
     codes = (upper[b_idx, i_idx, j_idx].astype(np.int64) * n_slots + position[b_idx, i_idx]) * n_slots + position[b_idx, j_idx]
     bond_strs = [bond_json[c] for c in codes.tolist()]
-    starts = np.searchsorted(b_idx, np.arange(len(nodes) + 1)).tolist()
+    starts = np.searchsorted(b_idx, np.arange(len(nodes) + 1))
     built = np.flatnonzero(counts > 0).tolist()  # empty graphs are not molecules
+    tails = _aromatic_extensions(upper, b_idx, i_idx, j_idx, position, starts) if vocab.aromatic else {}
+    starts = starts.tolist()
     bodies = [
         '{"atoms":[' + ",".join(atom_strs[atom_starts[b] : atom_starts[b + 1]]) + '],"bonds":['
-        + ",".join(bond_strs[starts[b] : starts[b + 1]]) + "]}"
+        + ",".join(bond_strs[starts[b] : starts[b + 1]]) + "]" + tails.get(b, "") + "}"
         for b in built
     ]
     out: list[Mol | None] = [None] * len(nodes)
@@ -168,6 +199,8 @@ def decode_graphs(
         return out
     with quiet_rdkit():
         mols = Chem.JSONToMols(_JSON_HEADER + ",".join(bodies) + "]}", _JSON_PARAMS)
+        if vocab.aromatic:
+            _set_hydrogens(mols, built, nodes[present], atom_starts, vocab)
         for b, mol in zip(built, mols):
             if correct:
                 from molgan.chem.correction import correct_valence
@@ -177,9 +210,55 @@ def decode_graphs(
     return out
 
 
+def _aromatic_extensions(
+    upper: np.ndarray, b_idx: np.ndarray, i_idx: np.ndarray, j_idx: np.ndarray, position: np.ndarray, starts: np.ndarray
+) -> dict[int, str]:
+    """Per graph with aromatic bonds (type 4), the RDKit JSON extension that flags those bonds and
+    their atoms aromatic: ``{graph: ',"extensions":[...]'}``."""
+    aromatic = np.flatnonzero(upper[b_idx, i_idx, j_idx] == 4)
+    if not aromatic.size:
+        return {}
+    graphs = b_idx[aromatic]
+    local = (aromatic - starts[graphs]).tolist()  # bond index within its molecule
+    n_slots = position.shape[1]
+    ends = np.concatenate([graphs * n_slots + position[graphs, i_idx[aromatic]], graphs * n_slots + position[graphs, j_idx[aromatic]]])
+    atom_codes = np.unique(ends)  # graph * n_slots + atom position, sorted: graph by graph
+    atom_graphs, atoms = np.divmod(atom_codes, n_slots)
+    keys = np.unique(graphs)
+    bond_bounds = np.searchsorted(graphs, np.append(keys, keys[-1] + 1)).tolist()
+    atom_bounds = np.searchsorted(atom_graphs, np.append(keys, keys[-1] + 1)).tolist()
+    atoms = list(map(str, atoms.tolist()))
+    local = list(map(str, local))
+    return {
+        b: _AROMATIC_EXTENSION.format(
+            atoms=",".join(atoms[atom_bounds[k] : atom_bounds[k + 1]]), bonds=",".join(local[bond_bounds[k] : bond_bounds[k + 1]])
+        )
+        for k, b in enumerate(keys.tolist())
+    }
+
+
+def _set_hydrogens(mols: list, built: list[int], present_types: np.ndarray, atom_starts: list[int], vocab: Vocabulary) -> None:
+    """Give the atoms of a type with hydrogens (``[nH]``) their explicit hydrogens."""
+    hydrogens = np.array([0] + [a[2] if len(a) > 2 else 0 for a in vocab.atom_types])
+    counts = hydrogens[present_types]
+    where = np.flatnonzero(counts)
+    if not where.size:
+        return
+    graph_of = np.searchsorted(np.asarray(atom_starts), where, side="right") - 1
+    mol_of = {b: mol for b, mol in zip(built, mols)}
+    for k, b, h in zip(where.tolist(), graph_of.tolist(), counts[where].tolist()):
+        mol = mol_of.get(b)
+        if mol is not None:
+            mol.GetAtomWithIdx(k - atom_starts[b]).SetNumExplicitHs(h)
+
+
 _JSON_HEADER = (
     '{"commonchem":{"version":10},"defaults":{"atom":{"z":6,"impHs":0,"chg":0,"nRad":0,'
     '"isotope":0,"stereo":"unspecified"},"bond":{"bo":1,"stereo":"unspecified"}},"molecules":['
+)
+_AROMATIC_EXTENSION = (
+    ',"extensions":[{{"name":"rdkitRepresentation","formatVersion":2,'
+    '"aromaticAtoms":[{atoms}],"aromaticBonds":[{bonds}]}}]'
 )
 _JSON_PARAMS = Chem.JSONParseParameters()
 _JSON_PARAMS.useHCounts = False
@@ -189,9 +268,9 @@ _JSON_PARAMS.useHCounts = False
 def _json_tables(vocab: Vocabulary, n_slots: int) -> tuple[list[str], list[str]]:
     """CommonChem JSON of every atom type (indexed by node type, 0 unused) and of every bond
     ``(kind * n_slots + i) * n_slots + j`` between atom positions ``i`` and ``j``."""
-    atoms = [""] + [_atom_json(symbol, charge) for symbol, charge in vocab.atom_types]
+    atoms = [""] + [_atom_json(atom[0], atom[1]) for atom in vocab.atom_types]
     bonds = [
-        f'{{"bo":{kind},"atoms":[{i},{j}]}}'
+        f'{{"bo":{1 if kind == 4 else kind},"atoms":[{i},{j}]}}'  # aromatic (4): flagged by an extension
         for kind in range(vocab.num_bond_types) for i in range(n_slots) for j in range(n_slots)
     ]
     return atoms, bonds

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from molgan.chem.vocab import BOND_REPRESENTATIONS
 from molgan.cli import DELIMITER_HELP
 from molgan.data.datasets import FRAGMENT_POLICIES, LoadReport, dataset_warnings, load_dataset
 
@@ -22,6 +23,7 @@ def info(
     fragments: str = typer.Option("skip", "--fragments", help="Several-fragment molecules: skip or largest."),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="Reuse (and store) the encoded arrays."),
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help=DELIMITER_HELP),
+    bonds: str = typer.Option("kekule", "--bonds", help="Bond types: kekule, or aromatic (aromatic bonds a type of their own)."),
 ) -> None:
     """Read SOURCE, encode it with its vocabulary, and report what fits exactly and what was skipped.
 
@@ -31,12 +33,15 @@ def info(
       molgan data info moses-sample --json
       molgan data info mols.csv.gz --smiles-column canonical_smiles --max-atoms 20
       molgan data info library.sdf --fragments largest --no-cache
+      molgan data info moses --bonds aromatic
     """
     if fragments not in FRAGMENT_POLICIES:
         raise typer.BadParameter(f"use one of {', '.join(FRAGMENT_POLICIES)}", param_hint="--fragments")
+    if bonds not in BOND_REPRESENTATIONS:
+        raise typer.BadParameter(f"use one of {', '.join(BOND_REPRESENTATIONS)}", param_hint="--bonds")
     dataset = load_dataset(
         source, smiles_column=smiles_column, max_atoms=max_atoms, fragments=fragments, cache=cache,
-        delimiter=delimiter,
+        delimiter=delimiter, bonds=bonds,
     )
     report = dataset.report
     for line in dataset_warnings(dataset):

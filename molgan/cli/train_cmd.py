@@ -67,6 +67,9 @@ def register(app: typer.Typer) -> None:
         fragments: str = typer.Option(
             "skip", "--fragments", help="Several-fragment molecules of --data: skip, or keep the largest (strips salts)."
         ),
+        bonds: Optional[str] = typer.Option(
+            None, "--bonds", help="Bond types of the graphs: kekule (default) or aromatic (aromatic bonds a type of their own)."
+        ),
         eval_every: Optional[int] = typer.Option(None, help="Evaluate validity/uniqueness every N steps."),
         checkpoint_every: Optional[int] = typer.Option(None, help="Write out/last every N steps."),
         checkpoint_minutes: Optional[float] = typer.Option(
@@ -99,7 +102,7 @@ def register(app: typer.Typer) -> None:
             lr_critic=lr, adversarial_weight=adversarial_weight, n_critic=n_critic, loss=loss, regularizer=regularizer,
             regularizer_weight=regularizer_weight, regularizer_every=regularizer_every, reward=reward, rl_lambda=rl_lambda, rl_start=rl_start,
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
-            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes, precision=precision,
+            noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes, precision=precision, bonds=bonds,
             conditions=None if condition is None else tuple(c for c in condition.split(",") if c.strip()),
         )
         from molgan.cli.progress import progress_bar

@@ -33,7 +33,7 @@ from molgan.data.atomic import atomic_file
 from molgan.data.featurize import featurize
 from molgan.data.packed import PackedAdjacency, num_pairs
 from molgan.data.readers import parse_delimiter
-from molgan.chem.vocab import QM9_VOCABULARY, Vocabulary
+from molgan.chem.vocab import BOND_REPRESENTATIONS, QM9_VOCABULARY, Vocabulary
 from molgan.jobs import resolve_jobs
 
 #: Bump when the cached content or its meaning changes (2: bonds packed, ``bonds [M, N(N-1)/2]``).
@@ -136,6 +136,7 @@ def load_dataset(
     jobs: int = 0,
     shipped: bool = True,
     delimiter: str | None = None,
+    bonds: str = "kekule",
 ) -> MolDataset:
     """Load ``"qm9"``, ``"moses"``, ``"moses-sample"`` or a molecule file (see :mod:`molgan.data.readers`).
 
@@ -150,9 +151,14 @@ def load_dataset(
     A file (not a named data set) with an inferred vocabulary and no ``max_atoms`` gets
     ``max_atoms`` at the :data:`MAX_ATOMS_QUANTILE` of its molecules' heavy-atom counts (larger
     ones are skipped as ``too_many_atoms``; ``report.size_quantile`` says so).
+    ``bonds="aromatic"`` keeps RDKit's aromatic bonds as a bond type of their own (and ``[nH]``-like
+    atoms as atom types) instead of kekulizing; the vocabulary, stored in every checkpoint, carries
+    the choice (QM9's fixed vocabulary is then inferred from the molecules like any other).
     """
     if fragments not in FRAGMENT_POLICIES:
         raise InputError(f"fragments must be one of {FRAGMENT_POLICIES}, got {fragments!r}")
+    if bonds not in BOND_REPRESENTATIONS:
+        raise InputError(f"bonds must be one of {tuple(BOND_REPRESENTATIONS)}, got {bonds!r}")
     fractions = _check_fractions(split_fractions)
     jobs = resolve_jobs(jobs, "jobs")
     if max_atoms is not None and max_atoms < 1:
@@ -160,7 +166,9 @@ def load_dataset(
     delimiter = parse_delimiter(delimiter)
     path, column, default_vocab = resolve_source(source)
     column = smiles_column or column
-    vocab = vocab or default_vocab
+    if vocab is not None and vocab.bonds != bonds:
+        raise InputError(f"the vocabulary's bonds are {vocab.bonds!r}, not {bonds!r}")
+    vocab = vocab or (default_vocab if bonds == "kekule" else None)
     if vocab is not None and max_atoms is not None:
         vocab = dataclasses.replace(vocab, max_atoms=max_atoms)
 
@@ -175,6 +183,8 @@ def load_dataset(
     }
     if delimiter is not None:  # only then: the cache keys of existing data sets stay as they were
         options["delimiter"] = delimiter
+    if bonds != "kekule":  # likewise
+        options["bonds"] = bonds
     size_quantile = MAX_ATOMS_QUANTILE if str(source) not in NAMED and vocab is None and max_atoms is None else None
     if size_quantile is not None:
         options["size_quantile"] = size_quantile
@@ -190,7 +200,7 @@ def load_dataset(
             return MolDataset(smiles, nodes, adj, cached_vocab, report, splits, stem.with_suffix(".npz"))
 
     smiles, nodes, bonds, vocab, report = _featurize(
-        path, str(source), column, vocab, max_atoms, fragments, jobs, delimiter, size_quantile
+        path, str(source), column, vocab, max_atoms, fragments, jobs, delimiter, size_quantile, bonds
     )
     splits = make_split(len(smiles), split_seed, fractions)
     if stem is not None and _write_cache(stem, options, smiles, nodes, bonds, vocab, report):
@@ -292,10 +302,11 @@ def _featurize(
     jobs: int,
     delimiter: str | None = None,
     size_quantile: float | None = None,
+    bonds: str = "kekule",
 ) -> tuple[list[str], np.ndarray, np.ndarray, Vocabulary, LoadReport]:
     done = featurize(
         path, source, column, fragments=fragments, vocab=vocab, max_atoms=max_atoms, jobs=jobs, delimiter=delimiter,
-        size_quantile=size_quantile,
+        size_quantile=size_quantile, bonds=bonds,
     )
     report = LoadReport(source=source, n_read=done.n_read, n_valid=done.n_valid, size_quantile=size_quantile)
     report.n_representable = done.n_representable

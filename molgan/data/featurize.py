@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem
 
 from molgan.chem.graphs import TOO_MANY_ATOMS, UNSUPPORTED_ATOM, EncodedGraphs, decode_graphs, encode_mols, to_smiles
 from molgan.chem.mol import canonical_key, quiet_rdkit
-from molgan.chem.vocab import AtomType, Vocabulary
+from molgan.chem.vocab import BOND_REPRESENTATIONS, AtomType, Vocabulary, atom_key, sort_atom_types
 from molgan.data.packed import num_pairs, pack_bonds, widen_bonds
 from molgan.data.readers import ReadTally, iter_smiles_texts, parse_record
 from molgan.errors import NothingUsableError
@@ -72,8 +71,12 @@ class Featurized:
     skipped: Counter
 
 
-def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max_atoms: int | None) -> EncodedChunk:
-    """Parse, canonicalize, encode and round-trip check one chunk of SMILES texts (a worker's task)."""
+def encode_chunk(
+    texts: list[str], fragments: str, vocab: Vocabulary | None, max_atoms: int | None, bonds: str = "kekule"
+) -> EncodedChunk:
+    """Parse, canonicalize, encode and round-trip check one chunk of SMILES texts (a worker's task).
+
+    ``bonds`` is the bond representation of an inferred vocabulary (a given one has its own)."""
     tally = ReadTally()
     mols, canonical = [], []
     with quiet_rdkit():
@@ -85,7 +88,7 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
     small = [m for m in mols if max_atoms is None or m.GetNumAtoms() <= max_atoms]
     largest = max((m.GetNumAtoms() for m in small), default=0)
     if vocab is None:
-        local, encoded = _encode_inferred(mols, largest or max_atoms or 1)
+        local, encoded = _encode_inferred(mols, largest or max_atoms or 1, bonds)
         used = np.unique(encoded.nodes)
         types_used = tuple(local.atom_types[i - 1] for i in used[used > 0].tolist())
     else:
@@ -109,6 +112,7 @@ def encode_chunk(texts: list[str], fragments: str, vocab: Vocabulary | None, max
 def featurize(
     path: Path, source: str, column: str | None, *, fragments: str, vocab: Vocabulary | None, max_atoms: int | None,
     jobs: int = 1, chunk: int = CHUNK, delimiter: str | None = None, size_quantile: float | None = None,
+    bonds: str = "kekule",
 ) -> Featurized:
     """Read the records of ``path`` here and encode them on ``jobs`` processes.
 
@@ -116,10 +120,11 @@ def featurize(
     of the workers are added up in ``Featurized``. ``delimiter`` forces a table's delimiter.
     ``size_quantile`` (with an inferred vocabulary and no ``max_atoms``) sizes the vocabulary at that
     quantile of the kept molecules' heavy-atom counts: larger ones are dropped as ``too_many_atoms``.
+    ``bonds`` (``"kekule"`` or ``"aromatic"``) is the bond representation of an inferred vocabulary.
     """
     tally = ReadTally()
     texts = iter_smiles_texts(path, column, tally=tally, delimiter=delimiter)
-    task = functools.partial(encode_chunk, fragments=fragments, vocab=vocab, max_atoms=max_atoms)
+    task = functools.partial(encode_chunk, fragments=fragments, vocab=vocab, max_atoms=max_atoms, bonds=bonds)
     seen: set[str] = set()
     kept: list[str] = []
     parts: list[tuple[np.ndarray, np.ndarray, tuple[AtomType, ...]]] = []
@@ -166,9 +171,7 @@ def featurize(
                 skipped[TOO_MANY_ATOMS] += n_dropped
                 n_representable -= n_dropped
                 types = _types_used(parts)  # an atom type only the dropped molecules had goes too
-        table = Chem.GetPeriodicTable()
-        ordered = sorted(types, key=lambda a: (table.GetAtomicNumber(a[0]), a[1]))
-        vocab = Vocabulary(atom_types=tuple(ordered), max_atoms=max_atoms or largest)
+        vocab = Vocabulary(sort_atom_types(types), max_atoms or largest, BOND_REPRESENTATIONS[bonds])
     nodes, bonds = _assemble(parts, len(kept), vocab)
     n_valid = n_mols + skipped["several_fragments"]
     return Featurized(kept, nodes, bonds, vocab, n_read, n_valid, n_representable, skipped)
@@ -227,24 +230,26 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
         yield block
 
 
-#: Atom types this process has met, in the order met: the node types of inferred-vocabulary chunks.
-_MET: dict[AtomType, None] = {}
+#: Atom types this process has met per bond representation, in the order met: the node types of
+#: inferred-vocabulary chunks.
+_MET: dict[str, dict[AtomType, None]] = {name: {} for name in BOND_REPRESENTATIONS}
 
 
-def _encode_inferred(mols: list, size: int) -> tuple[Vocabulary, EncodedGraphs]:
+def _encode_inferred(mols: list, size: int, bonds: str = "kekule") -> tuple[Vocabulary, EncodedGraphs]:
     """Encode with the atom types met so far; when a molecule has a new one, add it and encode again.
 
     (Collecting every molecule's atom types first would cost a second pass over the atoms.)
     """
+    met_so_far = _MET[bonds]
     while True:
-        vocab = Vocabulary(atom_types=tuple(_MET) or (("C", 0),), max_atoms=size)
+        vocab = Vocabulary(tuple(met_so_far) or (("C", 0),), size, BOND_REPRESENTATIONS[bonds])
         encoded = encode_mols(mols, vocab, ordering="canonical", in_place=True)
         new = [mol for mol, reason in zip(mols, encoded.failures) if reason == UNSUPPORTED_ATOM]
         if not new:
             return vocab, encoded
         atoms = (atom for mol in new for atom in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms())))
-        met = {(atom.GetSymbol(), atom.GetFormalCharge()) for atom in atoms}
-        _MET.update(dict.fromkeys(sorted(met - _MET.keys())))
+        met = {atom_key(atom, vocab.aromatic) for atom in atoms}
+        met_so_far.update(dict.fromkeys(sort_atom_types(met - met_so_far.keys())))
 
 
 def _assemble(parts: list, m: int, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:

@@ -98,7 +98,7 @@ def _why(mol: Mol, failure: str, model: Model) -> str:
     if failure == TOO_MANY_ATOMS:
         return f"{mol.GetNumAtoms()} heavy atoms, the model holds at most {vocab.max_atoms}"
     if failure == UNSUPPORTED_ATOM:
-        known = set(vocab.atom_types)
+        known = {(atom[0], atom[1]) for atom in vocab.atom_types}
         atoms = {(a.GetSymbol(), a.GetFormalCharge()) for a in mol.GetAtoms()} - known
         names = ", ".join(sorted(s if c == 0 else f"{s}{c:+d}" for s, c in atoms))
         return f"atom {names} not in its vocabulary ({', '.join(vocab.atom_labels())})"

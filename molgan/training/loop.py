@@ -312,7 +312,7 @@ def _train(
     _check_conditions(config, data)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
     state.condition_stats = data.condition_stats
-    symbols = [symbol for symbol, _ in data.vocab.atom_types]
+    symbols = [atom[0] for atom in data.vocab.atom_types]
     state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes), data_element_shares(data.nodes, symbols))
     schedule = Schedule.from_config(
         cfg, reward=reward is not None, pool=state.pool is not None, encoder=state.modules.encoder is not None

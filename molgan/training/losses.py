@@ -10,8 +10,11 @@ from torch import Tensor, nn
 from molgan.chem.vocab import Vocabulary
 from molgan.training import distributed
 
-#: Bond order of each bond-type index (none, single, double, triple).
-BOND_ORDERS = (0.0, 1.0, 2.0, 3.0)
+#: Bond order of each bond-type index (none, single, double, triple, aromatic). An aromatic bond
+#: counts 1, the least it adds to an atom's valence in a kekulé structure: so the penalty, an upper
+#: bound, never fires on a real aromatic atom (with 1.5, furan's O would carry 3 > 2 and a ring-fusion
+#: carbon 4.5 > 4).
+BOND_ORDERS = (0.0, 1.0, 2.0, 3.0, 1.0)
 
 
 def wgan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -80,17 +83,20 @@ def gradient_penalty(
 
 
 def max_valences(vocab: Vocabulary) -> Tensor:
-    """Largest allowed valence per node type ``[T]`` (0 for the empty type), from RDKit's tables."""
+    """Largest allowed valence per node type ``[T]`` (0 for the empty type), from RDKit's tables.
+
+    An atom type with hydrogens (``[nH]``) has them taken off: its graph bonds may use the rest."""
     from rdkit import Chem
 
     from molgan.chem.valence import isoelectronic_number, max_valence
 
     table = Chem.GetPeriodicTable()
     values = [0.0]
-    for symbol, charge in vocab.atom_types:
+    for symbol, charge, *hydrogens in vocab.atom_types:
         z = table.GetAtomicNumber(symbol)
         limit = max_valence(z, charge)
-        values.append(float(limit) if limit is not None else float(table.GetDefaultValence(isoelectronic_number(z, charge))))
+        limit = float(limit) if limit is not None else float(table.GetDefaultValence(isoelectronic_number(z, charge)))
+        values.append(limit - sum(hydrogens))
     return torch.tensor(values)
 
 
