@@ -8,17 +8,18 @@ import molgan
 from molgan.pretrained import available, shipped_dir
 
 
-@pytest.mark.parametrize("name", ["qm9", "qm9-qed"])
+@pytest.mark.parametrize("name", ["qm9", "qm9-qed", "qm9-cond"])
 def test_a_shipped_model_reproduces_its_card(name):
     """Validity within a point; unique@1000 within a point (uniqueness itself falls with the sample size, so
-    the 10,000-sample figure is not comparable at 2,000); mean QED of the distinct valid within 0.01."""
+    the 10,000-sample figure is not comparable at 2,000); mean QED of the distinct valid within 0.01 (0.015 for
+    qm9-qed, aimed at QED with 74 % uniqueness: the distinct set of 2,000 samples weighs its molecules differently)."""
     assert name in available()
     card = json.loads((shipped_dir(name) / "card.json").read_text())["release_metrics"]
     raw = molgan.load(name).sample_raw(2000, seed=0)
     measured = molgan.evaluate(raw, reference=None, fcd=False)
     assert measured["validity"] == pytest.approx(card["validity"], abs=0.01)
     assert measured["unique@1000"] == pytest.approx(card["unique@1000"], abs=0.01)
-    assert measured["qed_mean"] == pytest.approx(card["qed_mean"], abs=0.01)
+    assert measured["qed_mean"] == pytest.approx(card["qed_mean"], abs=0.015 if name == "qm9-qed" else 0.01)
 
 
 def test_every_shipped_card_compares_its_chemistry_with_the_training_data():

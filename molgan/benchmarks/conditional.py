@@ -1,7 +1,8 @@
 """How well a conditional model hits target properties, against unconditional sampling followed by filtering.
 
     python -m molgan.benchmarks.conditional --model runs/qm9-cond/best [--num 10000]
-        [--tolerances qed=0.02,logp=0.25,mw=5] [--baseline MODEL] [--window 0.25] [--plot control.png] [--json]
+        [--tolerances qed=0.02,logp=0.25,mw=2] [--baseline MODEL] [--window 0.25] [--noise-scale S]
+        [--plot control.png] [--json]
 
 For each conditioned property and each target at the training data's 10th, 50th and 90th percentile
 (the other properties left free): ``--num`` raw graphs aimed at the target (seed 0, argmax, no
@@ -23,8 +24,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 #: Default tolerances of a hit (issue 13: QM9 +-0.02 QED, +-0.25 logP; MOSES +-0.05 QED, +-0.5 logP, +-25 Da).
+#: QM9's MW tolerance, which the issue does not give, is a quarter of the training standard deviation (7.56 Da),
+#: the scale of its QED (0.02 = 0.27 sd) and logP (0.25 = 0.26 sd) tolerances.
 TOLERANCES = {
-    "qm9": {"qed": 0.02, "logp": 0.25, "mw": 5.0, "sa": 0.25, "tpsa": 5.0, "rings": 0.0},
+    "qm9": {"qed": 0.02, "logp": 0.25, "mw": 2.0, "sa": 0.25, "tpsa": 5.0, "rings": 0.0},
     "moses": {"qed": 0.05, "logp": 0.5, "mw": 25.0, "sa": 0.5, "tpsa": 10.0, "rings": 0.0},
 }
 TARGET_PERCENTILES = ("10", "50", "90")
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tolerances", default=None, help="NAME=VALUE,...; default by the model's data (qm9 or moses)")
     parser.add_argument("--baseline", default=None, help="unconditional model to filter (default: the model without a target)")
     parser.add_argument("--window", type=float, default=None, help="code window in training standard deviations (inf: generator alone)")
+    parser.add_argument("--noise-scale", type=float, default=None, help="width of the noise around the codes (default: the model's)")
     parser.add_argument("--plot", default=None, help="PNG of requested against obtained distributions")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -120,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     from molgan.evaluation.metrics import load_reference
     from molgan.sampling.model import load
 
-    model = load(args.model)
+    model = load(args.model, noise_scale=args.noise_scale)
     if model.conditions is None:
         raise SystemExit(f"error: {args.model} is not a conditional model")
     data = model.config.train.data

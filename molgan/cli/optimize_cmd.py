@@ -14,7 +14,7 @@ from molgan.latent.settings import SearchConfig
 EXAMPLES = """
 Examples:
 
-  molgan optimize qm9-qed --reward qed --out runs/qm9-qed-search
+  molgan optimize qm9 --reward qed --out runs/qm9-qed-search
 
   molgan optimize runs/mine/best --reward my_reward.toml --rounds 30 --out runs/mine-steered
 

@@ -210,6 +210,8 @@ def optimize(
     checkpoint = load_checkpoint(resolve_model(model))
     if not checkpoint.has("encoder"):
         raise InputError(f"{checkpoint.path} has no encoder: latent search needs a model trained with reconstruction")
+    if checkpoint.config.model.conditions:
+        raise InputError(f"{checkpoint.path} is a conditional model: aim it with --condition instead, or search an unconditional model")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     vocab = checkpoint.vocab

@@ -52,14 +52,18 @@ def untrained_modules(checkpoint) -> set[str]:
     return {name for name in names if checkpoint.has(name)}
 
 
-def write_trained_weights(source: Path, staging: Path, standing: dict | None = None) -> None:
+def write_trained_weights(source: Path, staging: Path, standing: dict | None = None, keep_codes=None) -> None:
     """Copy ``source``'s weights and metadata into ``staging`` without the networks that were never trained;
-    ``standing`` (``{"target": {...}, "window": w}``) aims a conditional model at a target whenever it samples."""
+    ``standing`` (``{"target": {...}, "window": w}``) aims a conditional model at a target whenever it samples,
+    and ``keep_codes`` (indices into its kernel prior) keeps only the codes that target draws from."""
     from safetensors.torch import load_file, save_file
 
     checkpoint = load_checkpoint(source)
     dropped = untrained_modules(checkpoint)
     tensors = {k: v for k, v in load_file(str(Path(source) / WEIGHTS)).items() if k.split(".", 1)[0] not in dropped}
+    if keep_codes is not None:
+        for key in ("prior.codes", "prior.conditions"):
+            tensors[key] = tensors[key][keep_codes].contiguous()
     save_file(tensors, str(staging / WEIGHTS))
     meta = json.loads((Path(source) / META).read_text())
     meta["modules"] = [m for m in meta["modules"] if m not in dropped]
@@ -146,13 +150,15 @@ def release(
     target = shipped_dir(name)
     started = time.perf_counter()
     model = Model(checkpoint)
-    standing = None
+    standing, keep_codes = None, None
     if aim is not None:
         from molgan.data.conditions import parse_condition
 
         standing = {"target": parse_condition(aim), **({"window": window} if window is not None else {})}
         model = model.with_condition(standing["target"], window)
         steered = True if steered is None else steered
+        # the shipped prior keeps only the codes the target draws from, in their order: the same draws
+        keep_codes = model.prior.candidates[0]
     raw = model.sample_raw(samples, seed=0)
     sample_seconds = time.perf_counter() - started
     metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
@@ -180,7 +186,7 @@ def release(
         "chemistry": chemistry,
     }
     with atomic_dir(target, marker=META) as staging:
-        write_trained_weights(Path(source), staging, standing)
+        write_trained_weights(Path(source), staging, standing, keep_codes)
         (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 

@@ -271,7 +271,7 @@ def _search_summary(prior: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(name_or_path: str | Path = "qm9", device: str = "cpu", noise_scale: float | None = None) -> Model:
-    """Load a shipped model (``"qm9"``, ``"qm9-qed"``) or a checkpoint / training output directory.
+    """Load a shipped model (``"qm9"``, ``"qm9-qed"``, ``"qm9-cond"``) or a checkpoint / training output directory.
 
     ``noise_scale`` replaces the width of the model's fitted noise prior (the kernel bandwidth, 0.4 for
     ``qm9``): smaller stays closer to the training molecules (lower FCD, higher validity, less novelty).

@@ -746,6 +746,9 @@ def _init_weights(modules: GanModules, source: str | Path) -> None:
     from molgan.pretrained import resolve_model
 
     checkpoint = load_checkpoint(resolve_model(source))
+    theirs = tuple(checkpoint.config.model.conditions)
+    if len(theirs) != modules.generator.condition_dim:
+        raise InputError(f"{checkpoint.path} is conditioned on {list(theirs)}: start from it with the same --condition")
     for name, module in modules.named().items():
         if checkpoint.has(name):
             checkpoint.load_into(name, module)
