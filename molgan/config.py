@@ -130,6 +130,9 @@ class TrainConfig:
     reconstruction_weight: float = knob(1.0, ge=0.0)  # 0 turns the encoder off (plain MolGAN)
     latent_regularizer: str = knob("mmd", choices=("mmd", "kl"))  # "mmd" (Wasserstein auto-encoder) or "kl" (VAE)
     latent_weight: float = knob(100.0, ge=0.0)
+    # a conditional model's property-consistency term: a property net learns the conditioned properties of real
+    # graphs, and generated graphs asked for a random training molecule's properties are pulled towards them
+    condition_weight: float = knob(0.0, ge=0.0)
     eval_every: int = knob(1000, ge=1)
     eval_samples: int = knob(2000, ge=1)
     checkpoint_every: int = knob(1000, ge=1)
@@ -204,6 +207,8 @@ class RunConfig:
         self.train.validate()
         if self.model.conditions:
             self._check_conditional()
+        elif self.train.condition_weight > 0:
+            raise ConfigError("train.condition_weight needs model.conditions (--condition)")
         return self
 
     def _check_conditional(self) -> None:

@@ -14,12 +14,14 @@ from molgan.chem.vocab import Vocabulary
 
 @dataclass
 class GanModules:
-    """The generator and the graph critics of one model (discriminator, encoder and reward net are optional)."""
+    """The generator and the graph critics of one model (discriminator, encoder, reward net and a conditional
+    model's property net, which predicts the conditioned properties of a graph, are optional)."""
 
     generator: Generator
     critic: GraphCritic | None
     encoder: GraphEncoder | None = None
     reward_net: GraphCritic | None = None
+    property_net: GraphCritic | None = None
 
     def named(self) -> dict[str, nn.Module]:
         """The present modules by name (the keys used in checkpoints)."""
@@ -28,6 +30,7 @@ class GanModules:
             "critic": self.critic,
             "encoder": self.encoder,
             "reward_net": self.reward_net,
+            "property_net": self.property_net,
         }
         return {name: module for name, module in pairs.items() if module is not None}
 
@@ -73,12 +76,13 @@ def build_encoder(config: ModelConfig, vocab: Vocabulary) -> GraphEncoder:
 
 
 def build_modules(
-    config: ModelConfig, vocab: Vocabulary, *, encoder: bool = True, reward_net: bool = False
+    config: ModelConfig, vocab: Vocabulary, *, encoder: bool = True, reward_net: bool = False, property_net: bool = False
 ) -> GanModules:
-    """Generator + critic, and optionally the encoder (latent mean and log-variance) and reward net."""
+    """Generator + critic, and optionally the encoder (latent mean and log-variance), reward net and property net."""
     return GanModules(
         generator=build_generator(config, vocab),
         critic=build_critic(config, vocab, conditioned=True),
         encoder=build_encoder(config, vocab) if encoder else None,
         reward_net=build_critic(config, vocab) if reward_net else None,
+        property_net=build_critic(config, vocab, out_dim=len(config.conditions)) if property_net else None,
     )

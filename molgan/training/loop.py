@@ -48,7 +48,9 @@ from molgan.latent.priors import NoisePrior
 from molgan.training.precision import forward_fp32, resolve_precision
 from molgan.training.state import optimizer_from_flat, optimizer_to_flat
 from molgan.sampling.sampler import SamplingOptions, sample_raw
-from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step, reward_step
+from molgan.training.steps import (
+    CriticSettings, GraphBatch, LossWeights, critic_step, generator_step, property_step, reward_step,
+)
 from molgan.chem.mol import to_mols
 from molgan.chem.vocab import Vocabulary
 
@@ -342,6 +344,8 @@ def _train(
                 values.update(_critic_step(state, batches, cfg, regularize=schedule.regularize_due(step, k)))
             if schedule.rl_on(step):
                 values.update(_reward_net_step(state, reward, batches))
+            if state.modules.property_net is not None:
+                values.update(property_step(state.modules, state.optimizers["property"], batches.real()[0], state.precision))
             values.update(
                 _generator_step(state, batches, cfg, valence_limits, rl_on=schedule.rl_on(step), adversarial=adversarial)
             )
@@ -413,7 +417,8 @@ def _start(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     modules = build_modules(
-        config.model, data.vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None
+        config.model, data.vocab, encoder=cfg.reconstruction_weight > 0, reward_net=reward is not None,
+        property_net=cfg.condition_weight > 0,
     )
     if cfg.critic.adversarial_weight == 0:
         modules.critic = None  # built all the same (same random draws), but an untrained network is not kept
@@ -466,9 +471,15 @@ def _reward_net_step(state: _State, reward: Callable, batches: _Batches) -> dict
 def _generator_step(
     state: _State, batches: _Batches, cfg, valence_limits: torch.Tensor, *, rl_on: bool, adversarial: bool
 ) -> dict[str, float]:
-    weights = LossWeights.from_config(cfg, rl_on=rl_on, adversarial_on=adversarial)
+    condition_on = state.modules.property_net is not None and state.step >= cfg.prior.start * cfg.steps
+    weights = LossWeights.from_config(cfg, rl_on=rl_on, adversarial_on=adversarial, condition_on=condition_on)
     real, _ = batches.real()
-    noise = batches.fake_noise(cfg.critic.fake_conditions) if adversarial else batches.generator_noise()
+    if condition_on:  # asked for a random training molecule's properties, which the property net checks
+        noise = batches.fake_noise("data")
+    elif adversarial:
+        noise = batches.fake_noise(cfg.critic.fake_conditions)
+    else:
+        noise = batches.generator_noise()
     return generator_step(
         state.modules, state.optimizers["generator"], real, noise, valence_limits, weights,
         critic=CriticSettings.from_config(cfg.critic), relaxation=cfg.relaxation, eps=batches.gaussian(),
@@ -590,6 +601,8 @@ def _optimizers(modules: GanModules, cfg) -> dict[str, torch.optim.Optimizer]:
         optimizers["critic"] = torch.optim.Adam(modules.critic.parameters(), lr=cfg.critic.lr, betas=betas)
     if modules.reward_net is not None:
         optimizers["reward"] = torch.optim.Adam(modules.reward_net.parameters(), lr=cfg.critic.lr)
+    if modules.property_net is not None:
+        optimizers["property"] = torch.optim.Adam(modules.property_net.parameters(), lr=cfg.critic.lr)
     return optimizers
 
 

@@ -54,9 +54,10 @@ class LossWeights:
     latent_regularizer: str = "mmd"
     rl_lambda: float = 1.0  # MolGAN's lambda; applies once the RL term is on
     rl_on: bool = False
+    condition: float = 0.0  # the property-consistency term of a conditional model
 
     @classmethod
-    def from_config(cls, cfg, *, rl_on: bool = False, adversarial_on: bool = True) -> LossWeights:
+    def from_config(cls, cfg, *, rl_on: bool = False, adversarial_on: bool = True, condition_on: bool = True) -> LossWeights:
         """The weights of a :class:`molgan.config.TrainConfig` (``adversarial_on=False``: before the discriminator starts)."""
         return cls(
             adversarial=cfg.critic.adversarial_weight if adversarial_on else 0.0,
@@ -67,6 +68,7 @@ class LossWeights:
             latent_regularizer=cfg.latent_regularizer,
             rl_lambda=cfg.rl.lambda_gan,
             rl_on=rl_on,
+            condition=cfg.condition_weight if condition_on else 0.0,
         )
 
 
@@ -189,6 +191,30 @@ def adversarial_term(
             p.requires_grad_(flag)
 
 
+def condition_term(modules: GanModules, fake: tuple[Tensor, Tensor], condition: Tensor, precision: str = "fp32") -> Tensor:
+    """Squared distance between the properties the property net sees in generated graphs and those they were
+    asked for (normalised), with the property net's weights frozen."""
+    params = list(modules.property_net.parameters())
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        return (forward_fp32(modules.property_net, *fake, precision=precision) - condition).pow(2).mean()
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
+
+
+def property_step(modules: GanModules, optimizer: torch.optim.Optimizer, real: GraphBatch, precision: str = "fp32") -> dict[str, float]:
+    """Fit the property net to the normalised properties of real graphs (mean squared error)."""
+    predicted = forward_fp32(modules.property_net, real.nodes_onehot, real.adj_onehot, precision=precision)
+    loss = (predicted - real.conditions).pow(2).mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return logged({"p_loss": loss})
+
+
 def reward_term(modules: GanModules, fake: tuple[Tensor, Tensor], precision: str = "fp32") -> Tensor:
     """Mean reward the reward network predicts for generated graphs (to be maximised)."""
     assert modules.reward_net is not None
@@ -242,6 +268,8 @@ def generator_terms(
         )
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake, precision)
+    if weights.condition > 0 and modules.property_net is not None:
+        terms["condition"] = condition_term(modules, fake, generator_condition(modules, z), precision)
     if weights.valence > 0:
         terms["valence"] = losses.valence_penalty(*fake, valence_limits)
     if weights.connectivity > 0:
@@ -259,6 +287,7 @@ def generator_loss(terms: dict[str, Tensor], weights: LossWeights, rl_on: bool) 
     pairs = {
         "g_adv": lambda: weights.adversarial * _gan_share(weights, rl_on) * terms["g_adv"],
         "g_reward": lambda: -(1.0 - weights.rl_lambda) * terms["g_reward"],
+        "condition": lambda: weights.condition * terms["condition"],
         "valence": lambda: weights.valence * terms["valence"],
         "connectivity": lambda: weights.connectivity * terms["connectivity"],
         "recon": lambda: weights.reconstruction * (terms["recon"] + weights.latent * terms["latent"]),
