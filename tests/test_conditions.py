@@ -162,3 +162,35 @@ def test_fake_conditions_data_asks_for_random_training_molecules_properties():
     assert (asked[:, :4] == 0).all()
     rows = {tuple(r) for r in conditions.tolist()}
     assert all(tuple(r) in rows for r in asked[:, 4:].tolist()) and len({tuple(r) for r in asked[:, 4:].tolist()}) > 3
+
+
+def test_property_net_learns_properties_and_pulls_the_generator_towards_the_asked_ones():
+    from molgan.nn.build import GanModules
+    from molgan.training.steps import GraphBatch, condition_term, property_step
+
+    torch.manual_seed(0)
+    generator = Generator(z_dim=4, max_atoms=5, num_node_types=3, num_bond_types=4, hidden_dims=(8,), condition_dim=1)
+    property_net = GraphCritic(3, 4, conv_dims=(8,), readout_dim=8, head_dims=(8,), out_dim=1)
+    modules = GanModules(generator=generator, critic=None, property_net=property_net)
+    nodes = torch.randint(0, 3, (16, 5))
+    adj = torch.randint(0, 4, (16, 5, 5))
+    adj = torch.triu(adj, 1) + torch.triu(adj, 1).transpose(1, 2)
+    real = GraphBatch.from_indices(nodes, adj, 3, 4)
+    real.conditions = (nodes > 0).float().sum(1, keepdim=True) - 3.0  # a property the net can read: atom count
+    optimizer = torch.optim.Adam(property_net.parameters(), lr=1e-2)
+    first = property_step(modules, optimizer, real)["p_loss"]
+    for _ in range(60):
+        last = property_step(modules, optimizer, real)["p_loss"]
+    assert last < 0.5 * first
+    z = torch.randn(8, 5)
+    logits = generator(z)
+    fake = (torch.softmax(logits[0], -1), torch.softmax(logits[1], -1))
+    term = condition_term(modules, fake, z[:, 4:])
+    expected = (property_net(*fake) - z[:, 4:]).pow(2).mean()  # the plain computation
+    assert term.item() == pytest.approx(expected.item(), rel=1e-5)
+    optimizer.zero_grad(set_to_none=True)
+    term.backward()
+    assert generator.node_head.weight.grad is not None and generator.node_head.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in property_net.parameters())  # the property net is not trained by it
+    with pytest.raises(ConfigError, match="needs model.conditions"):
+        RunConfig.from_dict({"model": {}, "train": {"condition_weight": 1.0}})
