@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
         condition: Optional[str] = typer.Option(
             None, "--condition", help="Train a conditional model on these properties (comma-separated: qed, logp, mw, sa, tpsa, rings)."
         ),
+        condition_weight: Optional[float] = typer.Option(
+            None, help="Weight of a conditional model's property-consistency term (default 0: off)."
+        ),
         noise_prior: Optional[str] = typer.Option(
             None, help="Noise fitted to the encoder codes during training: kernel (default), mixture, or none (N(0, I))."
         ),
@@ -104,6 +107,7 @@ def register(app: typer.Typer) -> None:
             eval_every=eval_every, checkpoint_every=checkpoint_every, seed=seed, device=device, threads=threads,
             noise_prior=noise_prior, checkpoint_minutes=checkpoint_minutes, precision=precision, bonds=bonds,
             conditions=None if condition is None else tuple(c for c in condition.split(",") if c.strip()),
+            condition_weight=condition_weight,
         )
         from molgan.cli.progress import progress_bar
         from molgan.training.distributed import is_main
