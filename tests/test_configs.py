@@ -29,10 +29,22 @@ def test_a_recipe_loads_and_trains_a_few_steps(path, tmp_path, tiny_data, tiny_m
     if recipe.train.prior.size:
         shrunk.update(noise_prior_size=8)
     config = recipe.with_overrides(**shrunk)
-    config = type(config)(model=make_config().model, train=config.train).validate()  # tiny networks
+    tiny = make_config(model={"conditions": recipe.model.conditions}).model
+    config = type(config)(model=tiny, train=config.train).validate()  # tiny networks
     reward = load_reward(config.train.rl.reward) if config.train.rl.reward else None
     init = tiny_model_dir / "last" if "init" in path.read_text() else None  # fine-tuning recipes start from a model
-    result = train(config, tiny_data, tmp_path, reward=reward, init_from=init)
+    data = tiny_data
+    if recipe.model.conditions:  # a conditional recipe: made-up properties of the tiny molecules
+        import dataclasses
+
+        import numpy as np
+
+        from molgan.data.conditions import ConditionStats
+
+        values = np.random.default_rng(0).normal(size=(len(tiny_data), len(recipe.model.conditions)))
+        stats = ConditionStats.fit(recipe.model.conditions, values)
+        data = dataclasses.replace(tiny_data, conditions=stats.normalize(values), condition_stats=stats)
+    result = train(config, data, tmp_path, reward=reward, init_from=init)
     assert result.steps == 4
     saved = load_checkpoint(tmp_path / "last").config
     assert saved.train == config.train  # the checkpoint stores the recipe it ran
