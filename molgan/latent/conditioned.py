@@ -58,6 +58,10 @@ class ConditionedPrior:
         conditions = torch.where(torch.isnan(wanted), own, wanted)
         return self.prior.around(index, generator, conditions)
 
+    def __repr__(self) -> str:
+        sizes = ", ".join(str(len(c)) for c in self.candidates[:3]) + (", ..." if len(self.candidates) > 3 else "")
+        return f"{self.__class__.__name__}({self.prior!r}, targets={len(self.targets)}, window={self.window}, codes per target: {sizes})"
+
     def _codes_near(self, target: Tensor) -> Tensor:
         """Indices of the codes drawn for one target."""
         given = ~torch.isnan(target)
@@ -85,3 +89,6 @@ class GaussianWithConditions:
         z = torch.randn(num, self.z_dim, generator=generator)
         index = torch.randint(0, len(self.conditions), (num,), generator=generator)
         return torch.cat([z, self.conditions[index]], dim=1)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(z_dim={self.z_dim}, conditions of {len(self.conditions)} molecules)"
