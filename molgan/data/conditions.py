@@ -83,6 +83,11 @@ class ConditionStats:
         std = np.array([s.std for s in self.stats])
         return ((np.asarray(values, dtype=np.float64) - mean) / std).astype(np.float32)
 
+    def network_inputs(self, values: np.ndarray) -> np.ndarray:
+        """What the networks see of molecules' properties ``values [M, C]``: normalised, a value that could not
+        be computed (NaN) at the training mean (0)."""
+        return np.nan_to_num(self.normalize(values), nan=0.0)
+
     def targets(self, condition: Target | Sequence[Target]) -> np.ndarray:
         """Normalised targets ``[T, C]`` of one target or one per molecule; a property left out is NaN (free).
 

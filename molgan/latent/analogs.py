@@ -89,8 +89,8 @@ def encode(model: Model, smiles: Sequence[str]) -> Tensor:
         return codes
     from molgan.data.conditions import condition_values
 
-    own = model.conditions.normalize(condition_values(model.conditions.names, [canonical_key(m) for m in mols]))
-    return torch.cat([codes, torch.from_numpy(np.nan_to_num(own, nan=0.0))], dim=1)
+    own = model.conditions.network_inputs(condition_values(model.conditions.names, [canonical_key(m) for m in mols]))
+    return torch.cat([codes, torch.from_numpy(own)], dim=1)
 
 
 def _why(mol: Mol, failure: str, model: Model) -> str:

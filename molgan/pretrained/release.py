@@ -108,9 +108,8 @@ def chemistry_rule(chemistry: dict, outside_library: float) -> list[str]:
         for key in ("charged", "unusual_bond") if mine[key] > data[key] + SHARE_MARGIN
     ]
     broken += [
-        f"{key.replace('alert_', '').upper() if key == 'alert_pains' else 'Brenk'} share {100 * mine[key]:.2f} % "
-        f"above the data's {100 * data[key]:.2f} %"
-        for key in ("alert_pains", "alert_brenk") if mine[key] > data[key]
+        f"{name} share {100 * mine[key]:.2f} % above the data's {100 * data[key]:.2f} %"
+        for key, name in (("alert_pains", "PAINS"), ("alert_brenk", "Brenk")) if mine[key] > data[key]
     ]
     if outside_library < MIN_OUTSIDE_LIBRARY:
         broken.append(f"only {100 * outside_library:.1f} % of distinct samples outside the library it was fitted to (needs 50 %)")

@@ -333,7 +333,7 @@ def fit_noise_prior(
             raise InputError("a conditional model's noise prior is a kernel prior: use --kind kernel")
         stats = ConditionStats.from_dict(checkpoint.extra["conditions"])
         values = condition_values(stats.names, [dataset.smiles[i] for i in index])
-        conditions = np.nan_to_num(stats.normalize(values), nan=0.0)
+        conditions = stats.network_inputs(values)
     prior = fit_code_prior(
         encoder, dataset.nodes[index], dataset.adj.take(index), vocab, kind=kind, size=components, scale=scale, seed=seed,
         conditions=conditions,

@@ -102,7 +102,7 @@ class TrainingData:
         if conditions:
             values = condition_values(conditions, [dataset.smiles[i] for i in index])
             data.condition_stats = ConditionStats.fit(conditions, values)
-            data.conditions = np.nan_to_num(data.condition_stats.normalize(values), nan=0.0)
+            data.conditions = data.condition_stats.network_inputs(values)
         return data
 
 
@@ -145,7 +145,6 @@ class _State:
     prior: NoisePrior | None = None
     pool: ElitePool | None = None
     collapse: CollapseWatch | None = None
-    condition_stats: ConditionStats | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +312,6 @@ def _train(
     _refuse_per_rank_noise(config)
     _check_conditions(config, data)
     state = _start(config, data, out_dir, resume=resume, reward=reward, init_from=init_from)
-    state.condition_stats = data.condition_stats
     symbols = [atom[0] for atom in data.vocab.atom_types]
     state.collapse = CollapseWatch(data_mean_heavy_atoms(data.nodes), data_element_shares(data.nodes, symbols))
     schedule = Schedule.from_config(
@@ -323,7 +321,7 @@ def _train(
     source = _pool_data(state.pool, data) if schedule.trains_on_pool(state.step) else data
     batches = _Batches(state, source, cfg.batch_size, config.model.z_dim, device)
     valence_limits = max_valences(data.vocab).to(device)
-    save = lambda path, training_state: _save(state, path, config, data.vocab, command, training_state)  # noqa: E731
+    save = lambda path, training_state: _save(state, path, config, data, command, training_state)  # noqa: E731
     started = time.monotonic() - state.seconds
     with deferred_stop() as stop:
         saved_at = time.monotonic()
@@ -690,7 +688,7 @@ def _evaluate(
     return row
 
 
-def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, command: str | None, training_state: bool) -> None:
+def _save(state: _State, path: Path, config: RunConfig, data: TrainingData, command: str | None, training_state: bool) -> None:
     """Write a checkpoint (rank 0 alone; the others hold the same state)."""
     if not distributed.is_main():
         return
@@ -706,7 +704,7 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
     save_checkpoint(
         path,
         config=config,
-        vocab=vocab,
+        vocab=data.vocab,
         modules=state.modules.named() | ({"prior": state.prior} if state.prior is not None else {}),
         step=state.step,
         metrics=state.best,
@@ -716,7 +714,7 @@ def _save(state: _State, path: Path, config: RunConfig, vocab: Vocabulary, comma
             "command": command,
             "optimizers": optimizer_meta,
             "torch_version": torch.__version__,
-            **({"conditions": state.condition_stats.to_dict()} if state.condition_stats is not None else {}),
+            **({"conditions": data.condition_stats.to_dict()} if data.condition_stats is not None else {}),
             **({"elite_pool": state.pool.state()} if training_state and state.pool is not None else {}),
         },
         optimizer_state=optimizer_tensors or None,

@@ -8,11 +8,13 @@ logging or schedules (see :mod:`molgan.training.loop`). ``precision`` (``fp32`` 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from torch import Tensor, nn
 
 from molgan.training import distributed, losses
 from molgan.training.precision import forward_fp32, logged
@@ -157,6 +159,21 @@ def critic_step(
 # Loss terms of the generator: each a pure function returning a scalar tensor.
 
 
+@contextmanager
+def frozen(network: nn.Module) -> Iterator[None]:
+    """``network``'s weights take no gradient inside the block (a critic in the generator's step: that saves
+    their part of the backward pass); their flags are restored after it."""
+    params = list(network.parameters())
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
+
+
 def generator_condition(modules: GanModules, z: Tensor) -> Tensor | None:
     """The condition part of a conditional generator's input ``z [B, Z + C]`` (``None`` for an unconditional one)."""
     return z[:, modules.generator.z_dim :] if modules.generator.condition_dim else None
@@ -174,11 +191,7 @@ def adversarial_term(
     The discriminator's weights take no gradient here (it is the generator's step): that saves
     their part of the backward pass.
     """
-    params = list(modules.critic.parameters())
-    flags = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
+    with frozen(modules.critic):
         if real is not None:  # means over the global batch under torchrun
             with torch.no_grad():
                 target = distributed.global_batch(forward_fp32(modules.critic.embed, *real, precision=precision)).mean(0)
@@ -186,23 +199,13 @@ def adversarial_term(
             return (distributed.global_batch(embedded).mean(0) - target).pow(2).sum()
         judged = fake if condition is None else (*fake, condition)
         return losses.GENERATOR_LOSSES[loss](forward_fp32(modules.critic, *judged, precision=precision))
-    finally:
-        for p, flag in zip(params, flags):
-            p.requires_grad_(flag)
 
 
 def condition_term(modules: GanModules, fake: tuple[Tensor, Tensor], condition: Tensor, precision: str = "fp32") -> Tensor:
     """Squared distance between the properties the property net sees in generated graphs and those they were
     asked for (normalised), with the property net's weights frozen."""
-    params = list(modules.property_net.parameters())
-    flags = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
+    with frozen(modules.property_net):
         return (forward_fp32(modules.property_net, *fake, precision=precision) - condition).pow(2).mean()
-    finally:
-        for p, flag in zip(params, flags):
-            p.requires_grad_(flag)
 
 
 def property_step(modules: GanModules, optimizer: torch.optim.Optimizer, real: GraphBatch, precision: str = "fp32") -> dict[str, float]:
