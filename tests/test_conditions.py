@@ -103,6 +103,23 @@ def test_conditioned_prior_draws_codes_near_the_target():
     assert cycling.sample(2, g)[:, 3].tolist() == [1.0, -1.0]
 
 
+def test_conditioned_prior_draws_every_code_of_a_window_before_repeating_one():
+    conditions = torch.linspace(-2, 2, 400).reshape(200, 2)
+    prior = KernelDensityPrior(torch.randn(200, 3), bandwidth=0.0, conditions=conditions)
+    aimed = ConditionedPrior(prior, np.array([[1.0, np.nan], [-1.0, np.nan]]), window=0.25, min_codes=4)
+    sizes = [len(c) for c in aimed.candidates]
+    assert min(sizes) > 4
+    g = torch.Generator().manual_seed(0)
+    z = torch.cat([aimed.sample(7, g) for _ in range(2 * sum(sizes) // 7 + 1)])  # streamed in small calls
+    codes = prior.codes.float()
+    drawn = torch.tensor([int(torch.nonzero((codes == row).all(1))[0]) for row in z[:, :3]])
+    for t, size in enumerate(sizes):
+        mine = drawn[t::2]
+        assert sorted(mine[:size].tolist()) == aimed.candidates[t].tolist()  # a full pass, no repeat
+        assert sorted(mine[size : 2 * size].tolist()) == aimed.candidates[t].tolist()
+        assert not torch.equal(mine[:size], mine[size : 2 * size])  # reshuffled between passes
+
+
 def test_short_conditional_training_and_aimed_sampling(tmp_path, capsys, monkeypatch):
     config = tmp_path / "tiny.toml"
     config.write_text(TINY_TOML.replace("[train.critic]", '[train.critic]\nfake_conditions = "data"'))

@@ -77,6 +77,23 @@ def test_a_kernel_prior_survives_a_checkpoint_round_trip(tiny_model_dir, tmp_pat
     assert torch.equal(loaded.sample(16, g1), prior.sample(16, g2))
 
 
+def test_a_shipped_kernel_prior_stores_its_codes_in_int8_steps(tiny_model_dir, tmp_path):
+    from molgan.latent.priors import compact_kernel_state
+
+    codes = torch.randn(500, 4) * torch.tensor([0.1, 1.0, 3.0, 0.0])  # a constant dimension too
+    conditions = torch.randn(500, 2)
+    prior = KernelDensityPrior(codes, bandwidth=0.4, conditions=conditions)
+    compact = compact_kernel_state(prior.state_dict())
+    assert compact["codes"].dtype == torch.int8 and compact["conditions"].dtype == torch.float16
+    restored = KernelDensityPrior.from_state(compact)
+    half_step = compact["code_step"] / 2 + 1e-3 * codes.abs().max(0).values  # + float16 rounding of the codes
+    assert ((restored.codes.float() - prior.codes.float()).abs() <= half_step).all()
+    assert torch.allclose(restored.conditions, conditions, atol=2e-3) and float(restored.bandwidth) == pytest.approx(0.4)
+    assert torch.equal(KernelDensityPrior.from_state(prior.state_dict()).codes, prior.codes)  # float16 as saved by training
+    sizes = [sum(v.numel() * v.element_size() for v in state.values()) for state in (prior.state_dict(), compact)]
+    assert sizes[1] < 0.51 * sizes[0]
+
+
 @pytest.mark.parametrize("kind", ["kernel", "mixture"])
 def test_fit_code_prior_uses_the_encoder_codes(tiny_data, kind):
     from molgan.config import ModelConfig

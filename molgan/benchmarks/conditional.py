@@ -2,11 +2,11 @@
 
     python -m molgan.benchmarks.conditional --model runs/qm9-cond/best [--num 10000]
         [--tolerances qed=0.02,logp=0.25,mw=2] [--baseline MODEL] [--window 0.25] [--noise-scale S]
-        [--plot control.png] [--json]
+        [--seed 0] [--plot control.png] [--json]
 
 For each conditioned property and each target at the training data's 10th, 50th and 90th percentile
-(the other properties left free): ``--num`` raw graphs aimed at the target (seed 0, argmax, no
-correction). Hit rate = share of the generated graphs that are valid with the property within the
+(the other properties left free): ``--num`` raw graphs aimed at the target (seed ``--seed``, default 0,
+argmax, no correction). Hit rate = share of the generated graphs that are valid with the property within the
 tolerance of the target; MAE = mean absolute error of the valid ones. The baseline draws ``--num``
 graphs unconditionally (from ``--baseline``, by default the same model without a target) and counts
 the same hits: what filtering unconditional samples gives at the same number of generated graphs.
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", default=None, help="unconditional model to filter (default: the model without a target)")
     parser.add_argument("--window", type=float, default=None, help="code window in training standard deviations (inf: generator alone)")
     parser.add_argument("--noise-scale", type=float, default=None, help="width of the noise around the codes (default: the model's)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the aimed and the baseline samples")
     parser.add_argument("--plot", default=None, help="PNG of requested against obtained distributions")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
         tolerances.update(parse_condition(args.tolerances))
     baseline = load(args.baseline) if args.baseline else None
     train_smiles = set(load_reference(data)) if data in ("qm9", "moses", "moses-sample") else None
-    rows, values = condition_control(model, args.num, tolerances, baseline=baseline, window=args.window, train_smiles=train_smiles)
+    rows, values = condition_control(model, args.num, tolerances, baseline=baseline, window=args.window, train_smiles=train_smiles,
+                                         seed=args.seed)
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "summary": summary(rows)}, indent=2))
     else:

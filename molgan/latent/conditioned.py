@@ -5,6 +5,11 @@ comes from the model's kernel prior, restricted to the codes of training molecul
 within ``window`` (in training standard deviations) of the target: the conditional density of the codes,
 estimated the same way as the unconditional one. Where fewer than ``min_codes`` codes fall inside the
 window, the ``min_codes`` nearest codes are used.
+
+Each target goes through its codes in a shuffled order, reshuffled once all were drawn (stratified
+sampling of the kernel mixture): every draw still comes from the same mixture, but a code is drawn again
+only after all the others, so a target with few codes gives fewer repeated molecules than independent
+draws (which repeat a code about ``1 - (1 - 1/K)^N`` of the time) would.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class ConditionedPrior:
         self.prior, self.window, self.min_codes = prior, window, min_codes
         self.targets = torch.from_numpy(targets)
         self.candidates = [self._codes_near(t) for t in self.targets]
+        self._queues: list[Tensor] = [torch.empty(0, dtype=torch.long) for _ in self.candidates]
         self.drawn = 0
 
     @property
@@ -52,7 +58,7 @@ class ConditionedPrior:
         for t, codes in enumerate(self.candidates):
             rows = (which == t).nonzero().squeeze(1)
             if len(rows):
-                index[rows] = codes[torch.randint(0, len(codes), (len(rows),), generator=generator)]
+                index[rows] = self._next_codes(t, len(rows), generator)
         own = self.prior.conditions[index.to(self.prior.conditions.device)].cpu()
         wanted = self.targets[which]
         conditions = torch.where(torch.isnan(wanted), own, wanted)
@@ -61,6 +67,14 @@ class ConditionedPrior:
     def __repr__(self) -> str:
         sizes = ", ".join(str(len(c)) for c in self.candidates[:3]) + (", ..." if len(self.candidates) > 3 else "")
         return f"{self.__class__.__name__}({self.prior!r}, targets={len(self.targets)}, window={self.window}, codes per target: {sizes})"
+
+    def _next_codes(self, t: int, num: int, generator: torch.Generator | None) -> Tensor:
+        """The next ``num`` codes of target ``t``'s shuffled cycle through its candidates."""
+        codes, queue = self.candidates[t], self._queues[t]
+        while len(queue) < num:
+            queue = torch.cat([queue, codes[torch.randperm(len(codes), generator=generator)]])
+        self._queues[t] = queue[num:]
+        return queue[:num]
 
     def _codes_near(self, target: Tensor) -> Tensor:
         """Indices of the codes drawn for one target."""

@@ -114,9 +114,16 @@ class KernelDensityPrior(nn.Module):
         return KernelDensityPrior(self.codes, scale, self.conditions)
 
     @classmethod
-    def empty(cls, num_codes: int, z_dim: int, condition_dim: int = 0) -> KernelDensityPrior:
-        """A placeholder of the right shapes, to load saved buffers into."""
-        return cls(torch.zeros(num_codes, z_dim), conditions=torch.zeros(num_codes, condition_dim) if condition_dim else None)
+    def from_state(cls, state: dict[str, Tensor]) -> KernelDensityPrior:
+        """The prior saved as ``state`` (its buffers), with float16 codes or as :func:`compact_kernel_state` stores them."""
+        missing = {"codes", "bandwidth"} - state.keys()
+        if missing:
+            raise KeyError(f"a kernel prior's saved state lacks {sorted(missing)}")
+        codes = state["codes"]
+        if "code_step" in state:
+            codes = codes.float() * state["code_step"].float() + state["code_offset"].float()
+        conditions = state.get("conditions")
+        return cls(codes, float(state["bandwidth"]), None if conditions is None else conditions.float())
 
     def __repr__(self) -> str:
         extra = f", conditions={self.condition_dim}" if self.conditions is not None else ""
@@ -124,6 +131,22 @@ class KernelDensityPrior(nn.Module):
 
 
 NoisePrior = GaussianMixturePrior | KernelDensityPrior
+
+
+def compact_kernel_state(state: dict[str, Tensor]) -> dict[str, Tensor]:
+    """A kernel prior's buffers as a shipped model stores them: each code dimension as int8 steps between its
+    smallest and largest value (``code_step``, ``code_offset``; the rounding, at most 1/508 of that range, is
+    tiny beside the bandwidth) and the conditions in float16: half the bytes."""
+    codes = state["codes"].float()
+    low, high = codes.min(dim=0).values, codes.max(dim=0).values
+    step = ((high - low) / 254).clamp_min(1e-8)
+    offset = low + 127 * step
+    compact = dict(state)
+    compact["codes"] = torch.round((codes - offset) / step).clamp(-127, 127).to(torch.int8)
+    compact["code_step"], compact["code_offset"] = step, offset
+    if "conditions" in state:
+        compact["conditions"] = state["conditions"].to(torch.float16)
+    return compact
 
 
 def fit_prior(

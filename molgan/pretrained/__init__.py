@@ -10,7 +10,7 @@ from molgan.errors import InputError
 #: Shipped model names and what they are.
 SHIPPED = {
     "qm9": "QM9 (<= 9 heavy atoms C, N, O, F), unconditional",
-    "qm9-qed": "QM9, aimed at high QED (drug-likeness) with data-like chemistry: qm9-cond's generator at qed=0.60",
+    "qm9-qed": "QM9, aimed at high QED (drug-likeness) with data-like chemistry: qm9-cond's generator at qed=0.61",
     "qm9-cond": "QM9, conditional on QED, logP and MW: molgan sample --model qm9-cond --condition qed=0.5,logp=1",
 }
 

@@ -55,15 +55,22 @@ def untrained_modules(checkpoint) -> set[str]:
 def write_trained_weights(source: Path, staging: Path, standing: dict | None = None, keep_codes=None) -> None:
     """Copy ``source``'s weights and metadata into ``staging`` without the networks that were never trained;
     ``standing`` (``{"target": {...}, "window": w}``) aims a conditional model at a target whenever it samples,
-    and ``keep_codes`` (indices into its kernel prior) keeps only the codes that target draws from."""
+    and ``keep_codes`` (indices into its kernel prior) keeps only the codes that target draws from. A kernel
+    prior's codes are stored compactly (:func:`~molgan.latent.priors.compact_kernel_state`)."""
     from safetensors.torch import load_file, save_file
 
     checkpoint = load_checkpoint(source)
     dropped = untrained_modules(checkpoint)
     tensors = {k: v for k, v in load_file(str(Path(source) / WEIGHTS)).items() if k.split(".", 1)[0] not in dropped}
-    if keep_codes is not None:
-        for key in ("prior.codes", "prior.conditions"):
-            tensors[key] = tensors[key][keep_codes].contiguous()
+    if "prior.codes" in tensors:
+        from molgan.latent.priors import compact_kernel_state
+
+        prior = {k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith("prior.")}
+        if keep_codes is not None:
+            prior = {k: (v[keep_codes] if k in ("codes", "conditions") else v) for k, v in prior.items()}
+        if "code_step" not in prior:
+            prior = compact_kernel_state(prior)
+        tensors.update({f"prior.{k}": v.contiguous() for k, v in prior.items()})
     save_file(tensors, str(staging / WEIGHTS))
     meta = json.loads((Path(source) / META).read_text())
     meta["modules"] = [m for m in meta["modules"] if m not in dropped]
@@ -147,45 +154,43 @@ def release(
 
     checkpoint = load_checkpoint(source)
     target = shipped_dir(name)
-    started = time.perf_counter()
-    model = Model(checkpoint)
     standing, keep_codes = None, None
     if aim is not None:
         from molgan.data.conditions import parse_condition
 
         standing = {"target": parse_condition(aim), **({"window": window} if window is not None else {})}
-        model = model.with_condition(standing["target"], window)
         steered = True if steered is None else steered
         # the shipped prior keeps only the codes the target draws from, in their order: the same draws
-        keep_codes = model.prior.candidates[0]
-    raw = model.sample_raw(samples, seed=0)
-    sample_seconds = time.perf_counter() - started
-    metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
-    chemistry = chemistry_card(raw, reference)
-    distinct = {s for s in raw if s}
-    outside = len(distinct - library_smiles(Path(source), reference)) / len(distinct) if distinct else 0.0
+        keep_codes = Model(checkpoint).with_condition(standing["target"], window).prior.candidates[0]
     steered = is_steered(checkpoint) if steered is None else steered
-    broken = chemistry_rule(chemistry, outside)
-    if steered and broken:
-        from molgan.errors import InputError
-
-        raise InputError(f"{source} is steered and breaks the chemistry rule: {'; '.join(broken)}")
-    chemistry["rule"] = {"steered": steered, "outside_library": round(outside, 4), "broken": broken}
-    card = {
-        "name": name,
-        "training_command": command,
-        "release_metrics": {
-            "protocol": (
-                f"{samples} raw samples, seed 0, argmax decoding, no correction; novelty against the "
-                f"{reference} train split, FCD against {FCD_REFERENCE_SIZE} molecules of its test split"
-            ),
-            **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
-            "sampling_seconds": round(sample_seconds, 2),
-        },
-        "chemistry": chemistry,
-    }
     with atomic_dir(target, marker=META) as staging:
         write_trained_weights(Path(source), staging, standing, keep_codes)
+        started = time.perf_counter()  # the card measures the files that ship, as a user loads them
+        raw = Model(load_checkpoint(staging)).sample_raw(samples, seed=0)
+        sample_seconds = time.perf_counter() - started
+        metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
+        chemistry = chemistry_card(raw, reference)
+        distinct = {s for s in raw if s}
+        outside = len(distinct - library_smiles(Path(source), reference)) / len(distinct) if distinct else 0.0
+        broken = chemistry_rule(chemistry, outside)
+        if steered and broken:
+            from molgan.errors import InputError
+
+            raise InputError(f"{source} is steered and breaks the chemistry rule: {'; '.join(broken)}")
+        chemistry["rule"] = {"steered": steered, "outside_library": round(outside, 4), "broken": broken}
+        card = {
+            "name": name,
+            "training_command": command,
+            "release_metrics": {
+                "protocol": (
+                    f"{samples} raw samples, seed 0, argmax decoding, no correction; novelty against the "
+                    f"{reference} train split, FCD against {FCD_REFERENCE_SIZE} molecules of its test split"
+                ),
+                **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
+                "sampling_seconds": round(sample_seconds, 2),
+            },
+            "chemistry": chemistry,
+        }
         (staging / "card.json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 

@@ -15,7 +15,7 @@ from rdkit import Chem
 from molgan.config import active_settings
 from molgan.data.conditions import ConditionStats, Target
 from molgan.checkpoint import Checkpoint, load_checkpoint
-from molgan.errors import InputError
+from molgan.errors import CheckpointError, InputError
 from molgan.chem.graphs import decode_graphs, to_smiles
 from molgan.chem.mol import to_mols
 from molgan.nn.build import build_generator
@@ -287,9 +287,11 @@ def load_prior(checkpoint: Checkpoint):
 
     state = checkpoint.state_dict("prior")
     if "codes" in state:
-        prior = KernelDensityPrior.empty(*state["codes"].shape, state["conditions"].shape[1] if "conditions" in state else 0)
-    else:
-        prior = GaussianMixturePrior.empty(*state["means"].shape)
+        try:
+            return KernelDensityPrior.from_state(state)
+        except KeyError as exc:
+            raise CheckpointError(f"{checkpoint.path}: {exc.args[0]}") from exc
+    prior = GaussianMixturePrior.empty(*state["means"].shape)
     checkpoint.load_into("prior", prior)
     return prior
 
