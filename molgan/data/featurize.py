@@ -85,6 +85,7 @@ def encode_chunk(
             if mol is not None:
                 mols.append(mol)
                 canonical.append(canonical_key(mol))
+    implied = np.array([hydrogens_implied(m) for m in mols], dtype=bool)
     small = [m for m in mols if max_atoms is None or m.GetNumAtoms() <= max_atoms]
     largest = max((m.GetNumAtoms() for m in small), default=0)
     if vocab is None:
@@ -95,17 +96,30 @@ def encode_chunk(
         local, encoded, types_used = vocab, encode_mols(mols, vocab, ordering="canonical", in_place=True), ()
     status = list(encoded.failures)
     ok = np.flatnonzero(encoded.ok)
-    decoded = to_smiles(decode_graphs(encoded.nodes[ok], encoded.adj[ok], local))
-    exact = []
-    for i, text in zip(ok.tolist(), decoded):
-        if text == canonical[i]:
-            exact.append(i)
-        else:
-            status[i] = ROUNDTRIP_MISMATCH
+    # a kekulé graph of neutral atoms whose hydrogens all come from RDKit's default valences decodes to the
+    # same molecule (same atoms, bonds and implied hydrogens): only the others need the round trip
+    check = ok if local.aromatic else ok[~implied[ok]]
+    mismatched = {
+        i for i, text in zip(check.tolist(), to_smiles(decode_graphs(encoded.nodes[check], encoded.adj[check], local)))
+        if text != canonical[i]
+    }
+    exact = [i for i in ok.tolist() if i not in mismatched]
+    for i in mismatched:
+        status[i] = ROUNDTRIP_MISMATCH
     return EncodedChunk(
         canonical=canonical, status=status, nodes=encoded.nodes[exact], bonds=pack_bonds(encoded.adj[exact]),
         atom_types=local.atom_types, types_used=types_used, largest=largest, n_read=tally.n_read,
         skipped=dict(tally.skipped),
+    )
+
+
+def hydrogens_implied(mol) -> bool:
+    """Whether every atom is neutral, without radicals, and gets all its hydrogens from RDKit's default valences
+    (none written in the SMILES): its heavy-atom graph alone then gives the molecule back."""
+    return all(
+        not atom.GetNoImplicit() and atom.GetNumExplicitHs() == 0 and atom.GetFormalCharge() == 0
+        and atom.GetNumRadicalElectrons() == 0
+        for atom in map(mol.GetAtomWithIdx, range(mol.GetNumAtoms()))
     )
 
 
