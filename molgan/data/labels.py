@@ -5,7 +5,8 @@ delimiter sniffing as the data loader; an SD file's tags count as columns) and k
 canonical SMILES of its molecule after the fragment policy (:func:`molgan.chem.mol.canonical_key`), the
 first record of a molecule winning as in the data loader's de-duplication. :meth:`LabelTable.align`
 gives the labels of a data set's (canonical) ``smiles``. A value that is empty or not a (finite) number
-is NaN: that molecule is not trained on. Column names are case-sensitive.
+is NaN: that molecule is not trained on. Column names are case-sensitive; a name that is an RDKit property
+in any case (``qed``, ``LogP``) means the property, never a column.
 
 A conditional model's checkpoint stores its :class:`LabelSource` (JSON) so that ``molgan prior`` finds
 the labels again.
