@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from molgan.training.loop import ProgressCallback, TrainResult
     from molgan.latent.search import SearchResult as LatentSearchResult
     from molgan.data.readers import ReadResult
+    from molgan.data.labels import LabelTable
     from molgan.scoring import ScoreTable
     from molgan.evaluation.screen import Condition, ScreenResult, ScreenSpec
     from molgan.evaluation.screen_file import ScreenFileResult
@@ -98,6 +99,20 @@ def train(
         return _train_run(Path(out), config, resume, init_from, progress, command, force, reading, overrides)
 
 
+def _read_labels(run: RunConfig, reading: dict[str, Any]) -> LabelTable | None:
+    """The label columns a conditional model is trained on, read from its data file (``None``: no labels)."""
+    from molgan.data.conditions import label_names
+    from molgan.data.labels import LabelSource, read_labels
+
+    columns = label_names(run.model.conditions)
+    if not columns:
+        return None
+    source = LabelSource(
+        str(Path(run.train.data).resolve()), columns, reading.get("smiles_column"), reading.get("delimiter"), reading.get("fragments", "skip"),
+    )
+    return read_labels(source)
+
+
 def _train_run(
     out: Path, config: str | Path | RunConfig | None, resume: bool, init_from: str | Path | None,
     progress: ProgressCallback | None, command: str | None, force: bool, reading: dict[str, Any],
@@ -137,10 +152,11 @@ def _train_run(
         from molgan.scoring import load_reward
 
         reward = load_reward(run.train.rl.reward)
+    labels = _read_labels(run, reading)  # before the data set: an unknown column fails fast
     dataset = load_dataset(run.train.data, bonds=run.train.bonds, **reading)
     for line in dataset_warnings(dataset):
         warnings.warn(line, DataSetWarning, stacklevel=2)
-    data = TrainingData.from_dataset(dataset, run.model.conditions)
+    data = TrainingData.from_dataset(dataset, run.model.conditions, labels)
     if reward is not None:
         if run.train.rl.focus < 1.0 or run.train.elite.size > 0:
             train_index = dataset.split("train")

@@ -36,7 +36,8 @@ class ModelConfig:
     critic_head_dims: tuple[int, ...] = knob((128,), ge=1)
     encoder_dims: tuple[int, ...] = knob((512, 256), ge=1)
     generator_dropout: float = knob(0.0, ge=0.0, lt=1.0)
-    # properties the generator and discriminator are conditioned on (molgan.data.conditions), e.g. ("qed", "logp")
+    # what the generator and discriminator are conditioned on (molgan.data.conditions): RDKit properties, e.g.
+    # ("qed", "logp"), or numeric label columns of the training file, e.g. ("qed", "pIC50")
     conditions: tuple[str, ...] = ()
 
     def validate(self) -> None:
@@ -212,8 +213,12 @@ class RunConfig:
         return self
 
     def _check_conditional(self) -> None:
-        """A conditional model draws its conditions with the codes of its kernel prior: refuse what lacks one."""
+        """A conditional model draws its conditions with the codes of its kernel prior: refuse what lacks one,
+        and label conditions on a named data set (it has no label columns)."""
+        from molgan.data.conditions import check_label_data
+
         t = self.train
+        check_label_data(self.model.conditions, t.data)
         if t.prior.kind != "kernel" or t.reconstruction_weight == 0:
             raise ConfigError("model.conditions needs the kernel noise prior and the encoder (train.prior.kind = \"kernel\", reconstruction_weight > 0)")
         if t.rl.reward is not None or t.elite.size > 0:

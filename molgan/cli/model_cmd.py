@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
     )
     def prior_command(
         model: str = typer.Argument(..., help="Checkpoint directory (rewritten in place, atomically)."),
-        data: str = typer.Option("qm9", help="Data set whose training split gives the codes."),
+        data: Optional[str] = typer.Option(
+            None, help="Data set whose training split gives the codes (default: qm9; a model conditioned on label columns: its training file)."
+        ),
         kind: str = typer.Option("mixture", help="mixture or kernel."),
         components: Optional[int] = typer.Option(
             None, help="Mixture components (default 64), or molecules whose codes a kernel prior keeps (default 20,000)."

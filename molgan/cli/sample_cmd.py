@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real."
         ),
         condition: Optional[str] = typer.Option(
-            None, "--condition", help="Target properties of a conditional model, e.g. \"qed=0.5,logp=1\" (a property left out is free)."
+            None, "--condition", help="Targets of a conditional model, e.g. \"qed=0.5,logp=1\" or a label column it was trained on, \"pIC50=7\" (a condition left out is free)."
         ),
         corrected: bool = typer.Option(False, "--corrected", help="Apply valence correction (label results as corrected)."),
         jobs: Optional[int] = typer.Option(

@@ -26,6 +26,8 @@ Examples:
 
   molgan train --data qm9 --condition qed,logp,mw --out runs/qm9-cond   # conditional model
 
+  molgan train --data my.csv --condition qed,pIC50 --out runs/mine-cond   # a label column of my.csv too
+
   torchrun --nproc_per_node 4 -m molgan train --data qm9 --out runs/qm9   # data parallel
 """
 
@@ -56,7 +58,10 @@ def register(app: typer.Typer) -> None:
         rl_start: Optional[float] = typer.Option(None, help="Share of training after which RL starts."),
         init: Optional[str] = typer.Option(None, help="Start from a model's weights (name or directory)."),
         condition: Optional[str] = typer.Option(
-            None, "--condition", help="Train a conditional model on these properties (comma-separated: qed, logp, mw, sa, tpsa, rings)."
+            None, "--condition",
+            help="Train a conditional model on these conditions (comma-separated): RDKit properties (qed, logp, mw, sa, "
+            "tpsa, rings) or numeric columns of a CSV/TSV/SD --data file (case-sensitive, e.g. qed,pIC50; a molecule "
+            "whose label is empty or not a number is not trained on).",
         ),
         condition_weight: Optional[float] = typer.Option(
             None, help="Weight of a conditional model's property-consistency term (default 0: off)."

@@ -1,9 +1,11 @@
-"""Property conditions of a conditional model: which properties, their scale in the training data,
-and the targets a user asks for (``"qed=0.8,logp=2.0"``).
+"""Conditions of a conditional model: which ones, their scale in the training data, and the targets a
+user asks for (``"qed=0.8,logp=2.0"``).
 
-A conditional model sees each property as ``(value - mean) / std`` of its training molecules. Its
-checkpoint stores :class:`ConditionStats` (as JSON), so sampling can normalise a target and refuse
-one outside the range the model was trained on.
+A condition is an RDKit property (:data:`CONDITION_PROPERTIES`, any case) or, any other name, a numeric
+label column of the training file (case-sensitive, read by :mod:`molgan.data.labels`). A conditional model
+sees each as ``(value - mean) / std`` of its training molecules. Its checkpoint stores
+:class:`ConditionStats` (as JSON), so sampling can normalise a target and refuse one outside the range the
+model was trained on.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from molgan.errors import ConfigError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from molgan.data.labels import LabelTable
 
 #: Properties a model can be conditioned on (names of :data:`molgan.chem.properties.PROPERTIES`).
 CONDITION_PROPERTIES: tuple[str, ...] = ("qed", "logp", "mw", "sa", "tpsa", "rings")
@@ -31,15 +36,45 @@ class ConditionWarning(UserWarning):
     """A target inside the training range but in its outer 1 % tails: few training molecules look like it."""
 
 
+def condition_key(name: str) -> str:
+    """A condition's name as stored: an RDKit property in lower case (``"QED"`` -> ``"qed"``), any other
+    name (a label column of the training file, case-sensitive) as given; both stripped."""
+    name = str(name).strip()
+    return name.lower() if name.lower() in CONDITION_PROPERTIES else name
+
+
+def label_names(names: Sequence[str]) -> tuple[str, ...]:
+    """The names of ``names`` that are not RDKit properties: label columns of the training file."""
+    return tuple(n for n in (condition_key(n) for n in names) if n not in CONDITION_PROPERTIES)
+
+
 def check_names(names: Sequence[str]) -> tuple[str, ...]:
-    """The condition names, validated (known, no repeats); raises :class:`ConfigError` in one line."""
-    names = tuple(str(n).strip().lower() for n in names)
-    unknown = [n for n in names if n not in CONDITION_PROPERTIES]
-    if unknown:
-        raise ConfigError(f"unknown condition {unknown[0]!r}; conditions: {', '.join(CONDITION_PROPERTIES)}")
+    """The condition names, validated (well-formed, no repeats); raises :class:`ConfigError` in one line.
+
+    A label column is only checked against its file when the file is read (:mod:`molgan.data.labels`).
+    """
+    names = tuple(condition_key(n) for n in names)
+    bad = next((n for n in names if not n or any(c in n for c in ",=")), None)
+    if bad is not None:
+        raise ConfigError(
+            f"bad condition name {bad!r}: a condition is an RDKit property ({', '.join(CONDITION_PROPERTIES)}) "
+            "or a column of the training file, without ',' or '='"
+        )
     if len(set(names)) != len(names):
         raise ConfigError(f"a condition is named twice: {', '.join(names)}")
     return names
+
+
+def check_label_data(names: Sequence[str], data: str) -> None:
+    """Refuse label conditions on a named data set (it has no label columns) in one :class:`ConfigError` line."""
+    from molgan.data.datasets import NAMED
+
+    labels = label_names(names)
+    if labels and str(data) in NAMED:
+        raise ConfigError(
+            f"unknown condition {labels[0]!r}: {data} has no label columns; condition on the RDKit properties "
+            f"{', '.join(CONDITION_PROPERTIES)}, or train on your own file with a {labels[0]!r} column"
+        )
 
 
 @dataclass(frozen=True)
@@ -112,7 +147,7 @@ class ConditionStats:
         return cls(names, tuple(PropertyStats(**data[n]) for n in names))
 
     def _column(self, name: str) -> int:
-        key = name.strip().lower()
+        key = condition_key(name)
         if key not in self.names:
             raise InputError(f"this model is conditioned on {', '.join(self.names)}, not {name!r}")
         return self.names.index(key)
@@ -134,13 +169,14 @@ class ConditionStats:
 
 
 def parse_condition(text: str) -> dict[str, float]:
-    """``"qed=0.8,logp=2.0"`` -> ``{"qed": 0.8, "logp": 2.0}``; a malformed text raises :class:`InputError`."""
+    """``"qed=0.8,logp=2.0"`` -> ``{"qed": 0.8, "logp": 2.0}`` (property names in lower case, label names as
+    given: ``"pIC50=7"`` -> ``{"pIC50": 7.0}``); a malformed text raises :class:`InputError`."""
     out: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
         name, sep, value = part.partition("=")
-        name = name.strip().lower()
+        name = condition_key(name)
         if not sep or not name:
             raise InputError(f"a condition is NAME=VALUE, comma-separated (e.g. qed=0.8,logp=2), got {part!r}")
         if name in out:
@@ -154,12 +190,29 @@ def parse_condition(text: str) -> dict[str, float]:
     return out
 
 
-def condition_values(names: Sequence[str], smiles: Sequence[str]) -> np.ndarray:
-    """The named properties of molecules given as SMILES, ``[M, C]`` float64 (NaN where not computable)."""
+def condition_values(names: Sequence[str], smiles: Sequence[str], labels: LabelTable | None = None) -> np.ndarray:
+    """The named conditions of molecules given as canonical SMILES, ``[M, C]`` float64.
+
+    A property is computed with RDKit (NaN where it cannot be); a label column is taken from ``labels``
+    (NaN for a molecule without a numeric label). Without ``labels`` a label is unknown: NaN, which the
+    networks see as the training mean, as they see a property that cannot be computed.
+    """
     from molgan.chem.mol import to_mols
     from molgan.chem.properties import compute
 
     names = check_names(names)
-    mols = to_mols(list(smiles))
-    values = compute(names, mols)
-    return np.stack([values[n] for n in names], axis=1) if names else np.zeros((len(mols), 0))
+    smiles = list(smiles)
+    properties = tuple(n for n in names if n in CONDITION_PROPERTIES)
+    values = compute(properties, to_mols(smiles)) if properties else {}
+    if labels is not None:
+        values.update(zip(labels.columns, labels.align(smiles).T))
+    unknown = np.full(len(smiles), np.nan)
+    return np.stack([values.get(n, unknown) for n in names], axis=1) if names else np.zeros((len(smiles), 0))
+
+
+def labelled(names: Sequence[str], values: np.ndarray) -> np.ndarray:
+    """Which rows of ``values [M, C]`` (column ``c`` = condition ``names[c]``) hold a number in every label
+    column, ``[M]`` bool: a molecule without its labels is not trained on."""
+    names = check_names(names)
+    columns = [i for i, n in enumerate(names) if n not in CONDITION_PROPERTIES]
+    return np.isfinite(np.asarray(values)[:, columns]).all(axis=1)

@@ -10,6 +10,9 @@ Morgan bit fingerprints (radius 2, 2048 bits; :mod:`molgan.scoring.components._f
 - :func:`interpolate`: ``steps`` codes on the line (or the great circle) from one molecule's code to
   the other's, each with its decoding and its similarity to both ends; :func:`path_smoothness` is
   the mean similarity of consecutive valid molecules along the path.
+
+A conditional model's codes carry the molecule's own conditions; a label column of the training file
+(a measured value) is unknown for a molecule given here and left free (see :func:`encode`).
 """
 
 from __future__ import annotations
@@ -74,7 +77,11 @@ def _check_connected(smiles: str, mol: Mol) -> None:
 def encode(model: Model, smiles: Sequence[str]) -> Tensor:
     """Generator inputs of molecules: codes ``[len(smiles), Z]`` (encoder means), for a conditional model
     followed by the molecules' own normalised conditions ``[len(smiles), C]``; a molecule the model's
-    vocabulary cannot represent raises :class:`InputError` saying why."""
+    vocabulary cannot represent raises :class:`InputError` saying why.
+
+    A label condition (a column of the training file, e.g. a measured pIC50) of a molecule given here is
+    unknown: it is left free (NaN), which the generator sees as the training mean, as it sees a property
+    RDKit cannot compute."""
     from molgan.latent.codes import encode_codes
 
     mols = [parse_molecule(s) for s in smiles]

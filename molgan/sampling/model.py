@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from molgan.sampling.stream import prefetch
 from molgan.nn.device import resolve_device
 
 if TYPE_CHECKING:  # pragma: no cover
+    from molgan.data.labels import LabelTable
     from molgan.latent.analogs import Analog, PathPoint
 
 
@@ -298,7 +300,7 @@ def load_prior(checkpoint: Checkpoint):
 
 def fit_noise_prior(
     model_dir: str | Path,
-    data: str = "qm9",
+    data: str | None = None,
     components: int = 64,
     scale: float = 1.0,
     seed: int = 0,
@@ -308,7 +310,9 @@ def fit_noise_prior(
     checkpoint at ``model_dir`` (rewritten atomically); sampling then draws its noise from it.
 
     ``kind="mixture"``: ``components`` Gaussians, widths times ``scale``. ``kind="kernel"``: a kernel
-    density over the codes of ``components`` molecules with bandwidth ``scale``.
+    density over the codes of ``components`` molecules with bandwidth ``scale``. ``data`` defaults to
+    ``"qm9"``, or for a model conditioned on label columns to the file it was trained on (whose labels
+    the checkpoint says how to read); molecules without a numeric label are left out, as in training.
     """
     from molgan.data.datasets import load_dataset
     from molgan.latent.codes import fit_code_prior
@@ -325,23 +329,50 @@ def fit_noise_prior(
     vocab = checkpoint.vocab
     encoder = build_encoder(checkpoint.config.model, vocab)
     checkpoint.load_into("encoder", encoder)
-    dataset = load_dataset(data, vocab=vocab)  # encoded with the model's own vocabulary
+    labels = _label_table(checkpoint, data)
+    data = data or (labels.source.path if labels is not None else "qm9")
+    reading = {} if labels is None else {
+        "smiles_column": labels.source.smiles_column, "delimiter": labels.source.delimiter, "fragments": labels.source.fragments,
+    }
+    dataset = load_dataset(data, vocab=vocab, **reading)  # encoded with the model's own vocabulary
     index = dataset.split("train")
     conditions = None
-    if checkpoint.config.model.conditions:  # a conditional model's codes keep their molecules' properties
-        from molgan.data.conditions import ConditionStats, condition_values
+    if checkpoint.config.model.conditions:  # a conditional model's codes keep their molecules' conditions
+        from molgan.data.conditions import ConditionStats, condition_values, labelled
 
         if kind != "kernel":
             raise InputError("a conditional model's noise prior is a kernel prior: use --kind kernel")
         stats = ConditionStats.from_dict(checkpoint.extra["conditions"])
-        values = condition_values(stats.names, [dataset.smiles[i] for i in index])
-        conditions = stats.network_inputs(values)
+        values = condition_values(stats.names, [dataset.smiles[i] for i in index], labels)
+        keep = labelled(stats.names, values)
+        if labels is not None and not keep.any():
+            raise InputError(f"no training molecule of {data} has a numeric {' and '.join(labels.columns)}")
+        index, conditions = index[keep], stats.network_inputs(values[keep])
     prior = fit_code_prior(
         encoder, dataset.nodes[index], dataset.adj.take(index), vocab, kind=kind, size=components, scale=scale, seed=seed,
         conditions=conditions,
     )
     extra = {"prior": {"kind": kind, "data": data, "components": components, "scale": scale, "seed": seed}}
     return save_with_prior(checkpoint, prior, path, extra=extra)
+
+
+def _label_table(checkpoint: Checkpoint, data: str | None) -> LabelTable | None:
+    """The labels of a model conditioned on label columns, read from ``data`` (default: its training file)
+    as the checkpoint says; ``None`` for any other model."""
+    from molgan.data.conditions import check_label_data, label_names
+    from molgan.data.labels import LabelSource, read_labels
+
+    columns = label_names(checkpoint.config.model.conditions)
+    if not columns:
+        return None
+    stored = checkpoint.extra.get("labels")
+    if stored is None:
+        raise CheckpointError(f"{checkpoint.path}: conditioned on {', '.join(columns)} but says nothing of the file they come from")
+    source = LabelSource.from_dict(stored)
+    if data is not None:
+        check_label_data(columns, data)
+        source = dataclasses.replace(source, path=str(data))
+    return read_labels(source)
 
 
 def save_with_prior(

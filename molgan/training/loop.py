@@ -31,7 +31,9 @@ import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
 from molgan.config import RunConfig
-from molgan.data.conditions import ConditionStats, condition_values
+from molgan.data.conditions import ConditionStats, condition_values, label_names, labelled
+from molgan.data.datasets import DataSetWarning
+from molgan.data.labels import LabelSource, LabelTable
 from molgan.data.packed import PackedAdjacency
 from molgan.data.csv_log import append_row, truncate_rows
 from molgan.errors import CheckpointError, InputError, TrainingDivergedError, TrainingInterrupted
@@ -78,6 +80,7 @@ class TrainingData:
     scores: np.ndarray | None = None  # reward of each molecule, when a reward run computed it
     conditions: np.ndarray | None = None  # [M, C] normalised properties of a conditional model's molecules
     condition_stats: ConditionStats | None = None
+    label_source: LabelSource | None = None  # where a conditional model's label columns come from
 
     def __post_init__(self) -> None:
         if not isinstance(self.adj, PackedAdjacency):
@@ -87,22 +90,39 @@ class TrainingData:
         return len(self.nodes)
 
     @classmethod
-    def from_dataset(cls, dataset, conditions: Sequence[str] = ()) -> TrainingData:
+    def from_dataset(cls, dataset, conditions: Sequence[str] = (), labels: LabelTable | None = None) -> TrainingData:
         """Use the ``train`` split of a :class:`molgan.data.datasets.MolDataset`; ``conditions`` names the
-        properties of a conditional model, computed with RDKit (a molecule without a value gets the mean)."""
+        conditions of a conditional model: RDKit properties (a molecule without a value gets the mean) and
+        label columns, taken from ``labels`` (:func:`molgan.data.labels.read_labels` of the data set's file).
+
+        A molecule without a numeric label is not trained on (novelty still counts it); how many is said in
+        one :class:`~molgan.data.datasets.DataSetWarning`. No labelled molecule raises :class:`InputError`.
+        """
         index = dataset.split("train")
         if len(index) == 0:
             raise InputError("the training split is empty: the data set has too few usable molecules")
-        data = cls(
-            nodes=dataset.nodes[index],
-            adj=dataset.adj.take(index),
-            vocab=dataset.vocab,
-            train_smiles={dataset.smiles[i] for i in index},
-        )
+        train_smiles = {dataset.smiles[i] for i in index}
+        values = None
         if conditions:
-            values = condition_values(conditions, [dataset.smiles[i] for i in index])
+            wanted = label_names(conditions)
+            if wanted and (labels is None or not set(wanted) <= set(labels.columns)):
+                raise InputError(f"the condition {wanted[0]!r} is a label column: pass labels=read_labels(...) of the data file")
+            values = condition_values(conditions, [dataset.smiles[i] for i in index], labels)
+            keep = labelled(conditions, values)
+            if not keep.any():
+                raise InputError(f"no training molecule has a numeric {' and '.join(map(repr, wanted))}: nothing to train on")
+            if not keep.all():
+                warnings.warn(
+                    f"{np.count_nonzero(~keep):,} of {len(keep):,} training molecules have no numeric "
+                    f"{' or '.join(map(repr, wanted))} (empty or not a number): not trained on",
+                    DataSetWarning, stacklevel=2,
+                )
+                index, values = index[keep], values[keep]
+        data = cls(nodes=dataset.nodes[index], adj=dataset.adj.take(index), vocab=dataset.vocab, train_smiles=train_smiles)
+        if values is not None:
             data.condition_stats = ConditionStats.fit(conditions, values)
             data.conditions = data.condition_stats.network_inputs(values)
+            data.label_source = labels.source if labels is not None and label_names(conditions) else None
         return data
 
 
@@ -715,6 +735,7 @@ def _save(state: _State, path: Path, config: RunConfig, data: TrainingData, comm
             "optimizers": optimizer_meta,
             "torch_version": torch.__version__,
             **({"conditions": data.condition_stats.to_dict()} if data.condition_stats is not None else {}),
+            **({"labels": data.label_source.to_dict()} if data.label_source is not None else {}),
             **({"elite_pool": state.pool.state()} if training_state and state.pool is not None else {}),
         },
         optimizer_state=optimizer_tensors or None,
