@@ -69,6 +69,11 @@ class CriticConfig:
     # the generator's term: fool the discriminator (the loss's own), or feature matching (Salimans et al.
     # 2016): match the mean discriminator embedding of real graphs, batch statistics rather than each graph
     generator_objective: str = knob("adversarial", choices=("adversarial", "feature_matching"))
+    # mode seeking (Mao et al. 2019), with the discriminator on: the generator is also asked for different graphs
+    # from noise moved by Gaussian steps of `mode_seeking_width` (loss 1 / (graph distance / noise distance)), so
+    # that the graphs generated around a training molecule's code do not all become that molecule
+    mode_seeking_weight: float = knob(0.0, ge=0.0)
+    mode_seeking_width: float = knob(0.4, gt=0.0)
     # a conditional model's generated graphs are asked for the properties of their code's own molecule ("code"),
     # or of another, random training molecule ("data"): the discriminator then judges whether a graph has
     # the properties it was asked for, which teaches the generator to follow its condition

@@ -147,7 +147,7 @@ def test_an_unknown_key_lists_the_sections_keys(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, "[train.critic]\nweight = 2\n"))
     message = str(info.value)
-    assert "unknown key 'weight'" in message and "known keys: adversarial_weight, beta1, beta2, fake_conditions, generator_objective, input, loss, lr, n_critic, regularizer," in message
+    assert "unknown key 'weight'" in message and "known keys: adversarial_weight, beta1, beta2, fake_conditions, generator_objective, input, loss, lr, mode_seeking_weight, mode_seeking_width, n_critic, regularizer," in message
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ class LossWeights:
     rl_lambda: float = 1.0  # MolGAN's lambda; applies once the RL term is on
     rl_on: bool = False
     condition: float = 0.0  # the property-consistency term of a conditional model
+    mode_seeking: float = 0.0  # MSGAN's term, with the adversarial one
 
     @classmethod
     def from_config(cls, cfg, *, rl_on: bool = False, adversarial_on: bool = True, condition_on: bool = True) -> LossWeights:
@@ -71,6 +72,7 @@ class LossWeights:
             rl_lambda=cfg.rl.lambda_gan,
             rl_on=rl_on,
             condition=cfg.condition_weight if condition_on else 0.0,
+            mode_seeking=cfg.critic.mode_seeking_weight if adversarial_on else 0.0,
         )
 
 
@@ -105,12 +107,13 @@ class CriticSettings:
     regularizer_every: int = 16
     input: str = "straight_through"
     generator_objective: str = "adversarial"
+    mode_seeking_width: float = 0.4
 
     @classmethod
     def from_config(cls, critic) -> CriticSettings:
         return cls(
             critic.loss, critic.regularizer, critic.regularizer_weight, critic.regularizer_every, critic.input,
-            critic.generator_objective,
+            critic.generator_objective, critic.mode_seeking_width,
         )
 
 
@@ -201,6 +204,21 @@ def adversarial_term(
         return losses.GENERATOR_LOSSES[loss](forward_fp32(modules.critic, *judged, precision=precision))
 
 
+def mode_seeking_term(
+    modules: GanModules, z: Tensor, fake: tuple[Tensor, Tensor], width: float, relaxation: str, precision: str = "fp32"
+) -> Tensor:
+    """MSGAN's term (Mao et al. 2019): 1 / (mean L1 distance between the graphs ``fake`` generated from ``z`` and those
+    from ``z`` moved by Gaussian noise of ``width``, over the mean L1 distance moved); a conditional generator's
+    condition part of ``z`` stays."""
+    z_dim = modules.generator.z_dim
+    shift = torch.zeros_like(z)
+    shift[:, :z_dim] = width * torch.randn_like(z[:, :z_dim])
+    node_logits, edge_logits = forward_fp32(modules.generator, z + shift, precision=precision)
+    moved = relax(node_logits, relaxation), relax(edge_logits, relaxation)
+    graph_distance = sum((a - b).abs().flatten(1).mean(1) for a, b in zip(fake, moved)).mean()
+    return 1.0 / (graph_distance / shift[:, :z_dim].abs().mean() + 1e-5)
+
+
 def condition_term(modules: GanModules, fake: tuple[Tensor, Tensor], condition: Tensor, precision: str = "fp32") -> Tensor:
     """Squared distance between the properties the property net sees in generated graphs and those they were
     asked for (normalised), with the property net's weights frozen."""
@@ -269,6 +287,8 @@ def generator_terms(
         terms["g_adv"] = adversarial_term(
             modules, judged, critic.loss, matched, generator_condition(modules, z), precision=precision
         )
+        if weights.mode_seeking > 0:
+            terms["g_ms"] = mode_seeking_term(modules, z, fake, critic.mode_seeking_width, relaxation, precision)
     if rl_on:
         terms["g_reward"] = reward_term(modules, fake, precision)
     if weights.condition > 0 and modules.property_net is not None:
@@ -291,6 +311,7 @@ def generator_loss(terms: dict[str, Tensor], weights: LossWeights, rl_on: bool) 
         "g_adv": lambda: weights.adversarial * _gan_share(weights, rl_on) * terms["g_adv"],
         "g_reward": lambda: -(1.0 - weights.rl_lambda) * terms["g_reward"],
         "condition": lambda: weights.condition * terms["condition"],
+        "g_ms": lambda: weights.mode_seeking * terms["g_ms"],
         "valence": lambda: weights.valence * terms["valence"],
         "connectivity": lambda: weights.connectivity * terms["connectivity"],
         "recon": lambda: weights.reconstruction * (terms["recon"] + weights.latent * terms["latent"]),
