@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None) -> None:
     checkpoint.load_into("generator", generator)
     generator.eval()
     name = args.data or checkpoint.config.train.data
-    data = load_dataset(name)  # its own vocabulary first: the cache of a first load is kept under it
+    data = load_dataset(name, bonds=vocab.bonds)  # its own vocabulary first: the cache of a first load is kept under it
     if data.vocab != vocab:
-        data = load_dataset(name, vocab=vocab)
+        data = load_dataset(name, vocab=vocab, bonds=vocab.bonds)
     index = data.split("test")[: args.num]
     codes = encode_codes(encoder, data.nodes[index], data.adj[index], vocab)
     with torch.no_grad():
