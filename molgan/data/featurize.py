@@ -85,7 +85,9 @@ def encode_chunk(
             if mol is not None:
                 mols.append(mol)
                 canonical.append(canonical_key(mol))
-    implied = np.array([hydrogens_implied(m) for m in mols], dtype=bool)
+    aromatic = vocab.aromatic if vocab is not None else bonds == "aromatic"
+    # read before encoding kekulizes the molecules in place; aromatic graphs always take the round trip
+    implied = None if aromatic else np.array([hydrogens_implied(m) for m in mols], dtype=bool)
     small = [m for m in mols if max_atoms is None or m.GetNumAtoms() <= max_atoms]
     largest = max((m.GetNumAtoms() for m in small), default=0)
     if vocab is None:
@@ -98,7 +100,7 @@ def encode_chunk(
     ok = np.flatnonzero(encoded.ok)
     # a kekulé graph of neutral atoms whose hydrogens all come from RDKit's default valences decodes to the
     # same molecule (same atoms, bonds and implied hydrogens): only the others need the round trip
-    check = ok if local.aromatic else ok[~implied[ok]]
+    check = ok if implied is None else ok[~implied[ok]]
     mismatched = {
         i for i, text in zip(check.tolist(), to_smiles(decode_graphs(encoded.nodes[check], encoded.adj[check], local)))
         if text != canonical[i]
