@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> None:
     index = data.split("test")[: args.num]
     codes = encode_codes(encoder, data.nodes[index], data.adj[index], vocab)
     with torch.no_grad():
-        nodes, adj = hard_graphs(*generator(codes))
-    smiles = to_smiles(decode_graphs(nodes.numpy().astype(np.uint8), adj.numpy().astype(np.uint8), vocab))
+        nodes, adj = (t.numpy().astype(np.uint8) for t in hard_graphs(*generator(codes)))
+    smiles = to_smiles(decode_graphs(nodes, adj, vocab))
     exact = float(np.mean([s == data.smiles[i] for s, i in zip(smiles, index)]))
-    atoms_right = float(np.mean((nodes.numpy().astype(np.uint8) == data.nodes[index]).all(axis=1)))
+    atoms_right = float(np.mean((nodes == data.nodes[index]).all(axis=1)))
     fcd = not args.no_fcd
     m = evaluate(smiles, load_reference(name), fcd_reference=fcd_reference_smiles(name) if fcd else None, compute_fcd=fcd)
     print(
