@@ -34,6 +34,8 @@ class ModelConfig:
     critic_conv_dims: tuple[int, ...] = knob((128, 64), ge=1)  # MolGAN's widths; configs/gan.toml halves them
     critic_readout_dim: int = knob(128, ge=1)
     critic_head_dims: tuple[int, ...] = knob((128,), ge=1)
+    # the discriminator also sees each atom's free and excess valence and the graph's total excess
+    critic_valence_features: bool = False
     encoder_dims: tuple[int, ...] = knob((512, 256), ge=1)
     generator_dropout: float = knob(0.0, ge=0.0, lt=1.0)
     # what the generator and discriminator are conditioned on (molgan.data.conditions): RDKit properties, e.g.

@@ -9,6 +9,7 @@ from torch import nn
 from molgan.config import ModelConfig
 from molgan.nn import Generator, GraphCritic
 from molgan.nn.encoder import GraphEncoder
+from molgan.nn.valence import max_valences
 from molgan.chem.vocab import Vocabulary
 
 
@@ -52,8 +53,9 @@ def build_generator(config: ModelConfig, vocab: Vocabulary) -> Generator:
     )
 
 
-def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1, *, conditioned: bool = False) -> GraphCritic:
-    """A relational critic; ``conditioned`` (the discriminator of a conditional model) also takes the condition."""
+def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1, *, discriminator: bool = False) -> GraphCritic:
+    """A relational critic; the ``discriminator`` (of a conditional model or not) also takes the
+    condition, and the valence features where the config asks for them."""
     return GraphCritic(
         num_node_types=vocab.num_node_types,
         num_bond_types=vocab.num_bond_types,
@@ -61,7 +63,8 @@ def build_critic(config: ModelConfig, vocab: Vocabulary, out_dim: int = 1, *, co
         readout_dim=config.critic_readout_dim,
         head_dims=config.critic_head_dims,
         out_dim=out_dim,
-        condition_dim=len(config.conditions) if conditioned else 0,
+        condition_dim=len(config.conditions) if discriminator else 0,
+        valence_limits=max_valences(vocab) if discriminator and config.critic_valence_features else None,
     )
 
 
@@ -81,7 +84,7 @@ def build_modules(
     """Generator + critic, and optionally the encoder (latent mean and log-variance), reward net and property net."""
     return GanModules(
         generator=build_generator(config, vocab),
-        critic=build_critic(config, vocab, conditioned=True),
+        critic=build_critic(config, vocab, discriminator=True),
         encoder=build_encoder(config, vocab) if encoder else None,
         reward_net=build_critic(config, vocab) if reward_net else None,
         property_net=build_critic(config, vocab, out_dim=len(config.conditions)) if property_net else None,

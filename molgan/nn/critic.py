@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from molgan.nn.readout import GatedSumReadout
 from molgan.nn.relational_conv import DenseRelationalConv
+from molgan.nn.valence import free_valence
 
 
 class GraphCritic(nn.Module):
@@ -27,6 +28,10 @@ class GraphCritic(nn.Module):
         dropout: dropout in the head.
         condition_dim: size ``C`` of a condition joined to the graph embedding before the head
             (a conditional discriminator judges a graph together with the properties it was asked for).
+        valence_limits: allowed valence per node type ``[T]`` (:func:`molgan.nn.valence.max_valences`):
+            when given, each atom also carries its free and its excess valence, and the head the graph's
+            total excess (structural features as DiGress gives its denoiser), so that the critic can tell
+            a hypervalent graph from a real one at once.
 
     Shapes: nodes ``[B, N, T]``, adj ``[B, N, N, R + 1]`` (probabilities), condition ``[B, C]`` -> ``[B, out_dim]``.
     """
@@ -41,18 +46,23 @@ class GraphCritic(nn.Module):
         out_dim: int = 1,
         dropout: float = 0.0,
         condition_dim: int = 0,
+        valence_limits: Tensor | None = None,
     ) -> None:
         super().__init__()
         self.condition_dim = condition_dim
+        self.valence_features = valence_limits is not None
+        if valence_limits is not None:
+            self.register_buffer("valence_limits", valence_limits.float().clone(), persistent=False)
         relations = num_bond_types - 1
-        dims = [num_node_types, *conv_dims]
+        node_features = num_node_types + 2 * self.valence_features
+        dims = [node_features, *conv_dims]
         self.convs = nn.ModuleList(
-            DenseRelationalConv(dims[i] + (num_node_types if i else 0), dims[i + 1], relations)
+            DenseRelationalConv(dims[i] + (node_features if i else 0), dims[i + 1], relations)
             for i in range(len(conv_dims))
         )
-        self.readout = GatedSumReadout(dims[-1] + num_node_types, readout_dim)
+        self.readout = GatedSumReadout(dims[-1] + node_features, readout_dim)
         layers: list[nn.Module] = []
-        width = readout_dim + condition_dim
+        width = readout_dim + condition_dim + self.valence_features
         for hidden in head_dims:
             layers += [nn.Linear(width, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout)]
             width = hidden
@@ -65,14 +75,26 @@ class GraphCritic(nn.Module):
                 module.reset_parameters()
 
     def embed(self, nodes: Tensor, adj: Tensor) -> Tensor:
-        """Graph embedding ``[B, readout_dim]`` before the head."""
+        """Graph embedding ``[B, readout_dim]`` before the head (``+ 1``: the total excess valence)."""
         relations = adj[..., 1:].permute(0, 3, 1, 2)
         present = 1.0 - nodes[..., 0]
+        if self.valence_features:
+            excess, free = self._valence(nodes, adj)
+            nodes = torch.cat([nodes, excess.unsqueeze(-1), free.unsqueeze(-1)], dim=-1)
         h = nodes
         for i, conv in enumerate(self.convs):
             inputs = h if i == 0 else torch.cat([h, nodes], dim=-1)
             h = torch.tanh(conv(inputs, relations))
-        return self.readout(torch.cat([h, nodes], dim=-1), present)
+        h = self.readout(torch.cat([h, nodes], dim=-1), present)
+        if self.valence_features:
+            h = torch.cat([h, excess.sum(-1, keepdim=True)], dim=-1)
+        return h
+
+    def _valence(self, nodes: Tensor, adj: Tensor) -> tuple[Tensor, Tensor]:
+        """Each present atom's excess and free valence ``[B, N]`` each (0 on empty slots)."""
+        present = 1.0 - nodes[..., 0]
+        free = free_valence(nodes, adj, self.valence_limits)
+        return torch.relu(-free) * present, torch.relu(free) * present
 
     def forward(self, nodes: Tensor, adj: Tensor, condition: Tensor | None = None) -> Tensor:
         h = self.embed(nodes, adj)

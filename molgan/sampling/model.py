@@ -162,7 +162,9 @@ class Model:
 
         if not self.checkpoint.has("critic"):
             raise InputError(f"{self.checkpoint.path} holds no trained discriminator: rejection sampling needs one")
-        critic = build_critic(self.config.model, self.vocab)
+        if self.config.model.conditions:
+            raise InputError("rejection sampling serves unconditional models (a conditional discriminator needs the condition)")
+        critic = build_critic(self.config.model, self.vocab, discriminator=True)
         self.checkpoint.load_into("critic", critic)
         critic.to(self.device).eval()
         options = options or self._options(None, None, False)

@@ -7,15 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from molgan.chem.vocab import Vocabulary
+from molgan.nn.valence import BOND_ORDERS, max_valences, valence_excess
 from molgan.training import distributed
-
-#: Bond order of each bond-type index (none, single, double, triple, aromatic). An aromatic bond
-#: counts 1, the least it adds to an atom's valence in a kekulé structure: so the penalty, an upper
-#: bound, never fires on a real aromatic atom (with 1.5, furan's O would carry 3 > 2 and a ring-fusion
-#: carbon 4.5 > 4).
-BOND_ORDERS = (0.0, 1.0, 2.0, 3.0, 1.0)
-
 
 def wgan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """Critic side of WGAN: ``E[D(fake)] - E[D(real)]``."""
@@ -82,35 +75,13 @@ def gradient_penalty(
     return (norm - 1.0).pow(2).mean()
 
 
-def max_valences(vocab: Vocabulary) -> Tensor:
-    """Largest allowed valence per node type ``[T]`` (0 for the empty type), from RDKit's tables.
-
-    An atom type with hydrogens (``[nH]``) has them taken off: its graph bonds may use the rest."""
-    from rdkit import Chem
-
-    from molgan.chem.valence import isoelectronic_number, max_valence
-
-    table = Chem.GetPeriodicTable()
-    values = [0.0]
-    for symbol, charge, *hydrogens in vocab.atom_types:
-        z = table.GetAtomicNumber(symbol)
-        limit = max_valence(z, charge)
-        limit = float(limit) if limit is not None else float(table.GetDefaultValence(isoelectronic_number(z, charge)))
-        values.append(limit - sum(hydrogens))
-    return torch.tensor(values)
-
-
 def valence_penalty(node_probs: Tensor, edge_probs: Tensor, valence_limits: Tensor) -> Tensor:
     """Mean squared excess of expected bond order over the allowed valence, per present atom.
 
     node_probs ``[B, N, T]``, edge_probs ``[B, N, N, R]``, valence_limits ``[T]``.
     """
-    orders = torch.tensor(BOND_ORDERS[: edge_probs.shape[-1]], device=edge_probs.device, dtype=edge_probs.dtype)
     present = 1.0 - node_probs[..., 0]
-    expected_bonds = (edge_probs * orders).sum(-1) * present.unsqueeze(1)
-    used = expected_bonds.sum(-1)
-    allowed = node_probs @ valence_limits.to(node_probs)
-    return (present * F.relu(used - allowed).pow(2)).mean()
+    return (present * valence_excess(node_probs, edge_probs, valence_limits).pow(2)).mean()
 
 
 def reconstruction_loss(node_logits: Tensor, edge_logits: Tensor, nodes: Tensor, adj: Tensor) -> Tensor:
