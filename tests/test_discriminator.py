@@ -272,6 +272,48 @@ def test_rejection_sampling_needs_a_trained_discriminator(tmp_path, tiny_data, m
         load(tmp_path / "m" / "last").rejection_filter(0.8)
 
 
+def test_valence_features_see_each_atoms_free_and_excess_valence():
+    """Methane-like and hypervalent carbons: free and excess valence read off the graph, as RDKit counts them."""
+    from molgan.nn import GraphCritic
+    from molgan.nn.valence import max_valences
+
+    limits = max_valences(QM9_VOCABULARY)
+    critic = GraphCritic(QM9_VOCABULARY.num_node_types, QM9_VOCABULARY.num_bond_types, (8,), 8, (8,), valence_limits=limits)
+    carbon = 1 + QM9_VOCABULARY.atom_types.index(("C", 0))
+    n = QM9_VOCABULARY.max_atoms
+    nodes = torch.zeros(2, n, dtype=torch.long)
+    adj = torch.zeros(2, n, n, dtype=torch.long)
+    nodes[:, :3] = carbon  # C=C-C, then the same with a triple and a double bond on the middle carbon (valence 5)
+    adj[0, 0, 1] = adj[0, 1, 0] = 2
+    adj[0, 1, 2] = adj[0, 2, 1] = 1
+    adj[1, 0, 1] = adj[1, 1, 0] = 3
+    adj[1, 1, 2] = adj[1, 2, 1] = 2
+    adj[:, 3, 0] = adj[:, 0, 3] = 1  # a bond to an empty slot does not count
+    onehot = F.one_hot(nodes, QM9_VOCABULARY.num_node_types).float(), F.one_hot(adj, QM9_VOCABULARY.num_bond_types).float()
+    excess, free = critic._valence(*onehot)
+    assert excess[0].abs().sum() == 0 and free[0, :3].tolist() == [2.0, 1.0, 3.0]
+    assert excess[1, :3].tolist() == [0.0, 1.0, 0.0] and free[1, :3].tolist() == [1.0, 0.0, 2.0]
+    assert free[:, 3:].abs().sum() == 0
+    embedding = critic.embed(*onehot)
+    assert embedding[:, -1].tolist() == [0.0, 1.0]  # the graph's total excess, beside the readout
+    assert critic(*onehot).shape == (2, 1)
+
+
+def test_valence_features_are_a_model_setting_of_the_discriminator_alone(tmp_path, tiny_data, make_config):
+    from molgan.nn.build import build_critic
+    from molgan.sampling.model import load
+
+    cfg = make_config(adversarial_weight=0.5, steps=4, eval_every=4, checkpoint_every=4)
+    cfg.model.critic_valence_features = True
+    modules = build_modules(cfg.model, QM9_VOCABULARY, reward_net=True)
+    assert modules.critic.valence_features and not modules.reward_net.valence_features
+    assert not build_critic(cfg.model, QM9_VOCABULARY).valence_features
+    train(cfg, tiny_data, tmp_path / "m")
+    model = load(tmp_path / "m" / "last")
+    kept = model.rejection_filter(0.5)
+    assert kept.critic.valence_features and len(next(model.iter_raw(seed=1, discriminator_keep=0.5))) > 0
+
+
 @pytest.mark.gpu
 def test_a_full_adversarial_training_run_and_sampling_on_the_gpu(tmp_path, tiny_data, make_config):
     """The same code on CUDA: discriminator, R1 and generator steps, evaluation, checkpoints, rejection sampling."""
