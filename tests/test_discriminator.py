@@ -263,6 +263,20 @@ def test_rejection_sampling_keeps_about_its_share_prefers_high_scores_and_is_see
     assert len(next(model.iter_raw(seed=3, discriminator_keep=1.0))) == len(everything[0])
 
 
+@pytest.mark.slow  # real worker processes
+def test_rejection_sampling_gives_the_same_file_on_any_number_of_processes(tmp_path, tiny_data, make_config):
+    from molgan.sampling.to_file import sample_to_file
+
+    train(make_config(adversarial_weight=0.5, steps=8, eval_every=8, checkpoint_every=8), tiny_data, tmp_path / "m")
+    files = []
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}.smi"
+        result = sample_to_file(tmp_path / "m" / "last", out, 2500, raw=True, discriminator_keep=0.6, jobs=jobs)
+        assert result.written == 2500 and result.drawn == 2500
+        files.append(out.read_bytes())
+    assert files[0] == files[1]
+
+
 def test_rejection_sampling_needs_a_trained_discriminator(tmp_path, tiny_data, make_config):
     from molgan.errors import InputError
     from molgan.sampling.model import load
@@ -294,6 +308,12 @@ def test_valence_features_see_each_atoms_free_and_excess_valence():
     assert excess[0].abs().sum() == 0 and free[0, :3].tolist() == [2.0, 1.0, 3.0]
     assert excess[1, :3].tolist() == [0.0, 1.0, 0.0] and free[1, :3].tolist() == [1.0, 0.0, 2.0]
     assert free[:, 3:].abs().sum() == 0
+    soft_nodes, soft_adj = (t.clone().requires_grad_() for t in onehot)
+    soft_excess, soft_free = critic._valence(soft_nodes, soft_adj)
+    (bond_gradient,) = torch.autograd.grad(soft_excess.sum(), soft_adj, allow_unused=True)
+    assert bond_gradient is None or bond_gradient.abs().sum() == 0  # the excess asks no bond to go
+    (bond_gradient,) = torch.autograd.grad(soft_free.sum(), soft_adj)
+    assert bond_gradient.abs().sum() > 0  # the free valence does steer the bonds
     embedding = critic.embed(*onehot)
     assert embedding[:, -1].tolist() == [0.0, 1.0]  # the graph's total excess, beside the readout
     assert critic(*onehot).shape == (2, 1)

@@ -153,6 +153,16 @@ class Model:
                 nodes, adj = nodes[chosen], adj[chosen]
             yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
 
+    def check_rejection(self, keep: float) -> None:
+        """Refuse (one line) discriminator rejection sampling that this model cannot do, or a bad ``keep``."""
+        from molgan.sampling.rejection import check_keep
+
+        check_keep(keep)
+        if not self.checkpoint.has("critic"):
+            raise InputError(f"{self.checkpoint.path} holds no trained discriminator: rejection sampling needs one")
+        if self.config.model.conditions:
+            raise InputError("rejection sampling serves unconditional models (a conditional discriminator needs the condition)")
+
     def rejection_filter(self, keep: float, options: SamplingOptions | None = None):
         """The :class:`~molgan.sampling.rejection.RejectionFilter` of this model's discriminator for ``keep``."""
         from itertools import islice
@@ -160,10 +170,7 @@ class Model:
         from molgan.nn.build import build_critic
         from molgan.sampling.rejection import CALIBRATION_BLOCKS, CALIBRATION_SEED, RejectionFilter, critic_scores
 
-        if not self.checkpoint.has("critic"):
-            raise InputError(f"{self.checkpoint.path} holds no trained discriminator: rejection sampling needs one")
-        if self.config.model.conditions:
-            raise InputError("rejection sampling serves unconditional models (a conditional discriminator needs the condition)")
+        self.check_rejection(keep)
         critic = build_critic(self.config.model, self.vocab, discriminator=True)
         self.checkpoint.load_into("critic", critic)
         critic.to(self.device).eval()

@@ -34,12 +34,17 @@ def critic_scores(critic: GraphCritic, nodes: np.ndarray, adj: np.ndarray, vocab
     return scores.squeeze(-1).float().cpu().numpy()
 
 
+def check_keep(keep: float) -> None:
+    """Refuse a keep share outside (0, 1] in one line."""
+    if not 0.0 < keep <= 1.0:
+        raise InputError(f"the discriminator's keep share must be in (0, 1], got {keep}")
+
+
 class RejectionFilter:
     """Accepts about ``keep`` of the graphs of each block, preferring those the discriminator scores higher."""
 
     def __init__(self, critic: GraphCritic, vocab: Vocabulary, keep: float, calibration: np.ndarray) -> None:
-        if not 0.0 < keep <= 1.0:
-            raise InputError(f"the discriminator's keep share must be in (0, 1], got {keep}")
+        check_keep(keep)
         self.critic, self.vocab, self.keep = critic.eval(), vocab, keep
         self.offset = float(np.quantile(calibration, 1.0 - keep)) if keep < 1.0 else -np.inf
 

@@ -175,7 +175,8 @@ _MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options
 
 
 def _init_model_worker(
-    path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool, condition: dict | None = None
+    path: str, noise_scale: float | None, decoding: str, temperature: float, correct: bool, condition: dict | None = None,
+    discriminator_keep: float | None = None,
 ) -> None:
     # An exception here would make multiprocessing restart the worker forever: keep it for the first task.
     try:
@@ -187,9 +188,9 @@ def _init_model_worker(
         model = load(path, noise_scale=noise_scale)
         if condition is not None:
             model = model.with_condition(condition)
-        _MODEL_WORKER.update(
-            model=model, options=model._options(decoding, temperature, correct), decoder=BlockDecoder(model.vocab, correct)
-        )
+        options = model._options(decoding, temperature, correct)
+        rejection = model.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
+        _MODEL_WORKER.update(model=model, options=options, decoder=BlockDecoder(model.vocab, correct), rejection=rejection)
     except Exception as exc:  # noqa: BLE001 - re-raised in _sample_block
         _MODEL_WORKER["error"] = exc
 
@@ -200,8 +201,12 @@ def _sample_block(seed: int, block: int) -> list[str | None]:
     if "error" in _MODEL_WORKER:
         raise _MODEL_WORKER["error"]
     model = _MODEL_WORKER["model"]
-    graphs = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
-    return _MODEL_WORKER["decoder"](graphs)
+    nodes, adj = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
+    rejection = _MODEL_WORKER["rejection"]
+    if rejection is not None:
+        chosen = rejection.accept(nodes, adj, seed, block)
+        nodes, adj = nodes[chosen], adj[chosen]
+    return _MODEL_WORKER["decoder"]((nodes, adj))
 
 
 def stream_model_raw(
@@ -215,12 +220,16 @@ def stream_model_raw(
     noise_scale: float | None = None,
     start_block: int = 0,
     condition: dict | None = None,
+    discriminator_keep: float | None = None,
 ) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of the model checkpoint at ``path`` (CPU), each sampled and decoded by one
-    of ``jobs`` worker processes (aimed at ``condition``, for a conditional model); at most ``2 * jobs``
-    blocks are in flight, so memory stays bounded."""
+    of ``jobs`` worker processes (aimed at ``condition``, for a conditional model; with
+    ``discriminator_keep``, only the graphs its discriminator's rejection sampling accepts, as in one
+    process); at most ``2 * jobs`` blocks are in flight, so memory stays bounded."""
     context = multiprocessing.get_context("spawn")
-    initargs = (str(path), noise_scale, decoding, temperature, correct, None if condition is None else dict(condition))
+    initargs = (
+        str(path), noise_scale, decoding, temperature, correct, None if condition is None else dict(condition), discriminator_keep,
+    )
     with context.Pool(jobs, initializer=_init_model_worker, initargs=initargs) as pool:
         pending: deque = deque()
         block = start_block

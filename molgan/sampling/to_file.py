@@ -105,6 +105,8 @@ def sample_to_file(
         model = load(model, device=device, noise_scale=noise_scale)
     if condition is not None:
         model = model.with_condition(condition)
+    if discriminator_keep is not None:
+        model.check_rejection(discriminator_keep)
     if model.condition is not None and not isinstance(model.condition, Mapping):
         workers = 1  # one target per molecule: the targets follow the graphs of one stream
     # One intra-op thread: the cores belong to the decoding workers, and several torch threads
@@ -113,11 +115,13 @@ def sample_to_file(
     torch.set_num_threads(1)
     try:
         update = progress or _no_progress
-        if discriminator_keep is not None:
+        if discriminator_keep is not None and not (workers > 1 and model.device.type == "cpu"):
             blocks = model.iter_raw(seed, decoding=decoding, temperature=temperature, correct=corrected,
                                     discriminator_keep=discriminator_keep)
         else:
-            blocks = _smiles_blocks(model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK)
+            blocks = _smiles_blocks(
+                model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK, discriminator_keep
+            )
         try:
             with open_writer(output, properties=names, force=force, header=part.index == 0) as writer:
                 if draws is None and not raw:
@@ -198,9 +202,10 @@ def write_range(blocks: Iterable[list[str | None]], writer, update: Callable[[in
 
 
 def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, temperature: float | None,
-                   corrected: bool, noise_scale: float | None, start_block: int = 0) -> Iterator[list[str | None]]:
+                   corrected: bool, noise_scale: float | None, start_block: int = 0,
+                   discriminator_keep: float | None = None) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of ``model`` in block order from ``start_block`` on, sampled and decoded
-    on ``workers`` processes."""
+    on ``workers`` processes (``discriminator_keep``: only the accepted graphs; with several CPU workers)."""
     from molgan.sampling.stream import prefetch, stream_model_raw, stream_raw
 
     options = model._options(decoding, temperature, corrected)
@@ -208,6 +213,7 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
         return stream_model_raw(
             model.path, seed, jobs=workers, decoding=options.decoding, temperature=options.temperature,
             correct=corrected, noise_scale=noise_scale, start_block=start_block, condition=model.condition,
+            discriminator_keep=discriminator_keep,
         )
     # one process, or the generator on a GPU here and decoding workers beside it
     graphs = model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block)
