@@ -83,6 +83,11 @@ class CriticConfig:
     lr: float = knob(1e-3, ge=0.0)  # also the reward network's learning rate
     beta1: float = knob(0.5, ge=0.0, lt=1.0)  # Adam betas of the discriminator (the generator's never change)
     beta2: float = knob(0.999, ge=0.0, lt=1.0)
+    # how the trained discriminator serves when the model samples, unless the caller says otherwise: rejection
+    # sampling keeping this share of the graphs (None: off; --discriminator-keep 1 turns it off for one run),
+    # set against this width of the noise prior (None: the width it trained at, [train.prior] scale)
+    sample_keep: float | None = knob(None, gt=0.0, le=1.0)
+    sample_noise_scale: float | None = knob(None, gt=0.0)
 
 
 @dataclass

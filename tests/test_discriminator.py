@@ -277,6 +277,24 @@ def test_rejection_sampling_gives_the_same_file_on_any_number_of_processes(tmp_p
     assert files[0] == files[1]
 
 
+def test_a_model_samples_with_the_rejection_and_width_it_was_trained_for_unless_told_otherwise(tmp_path, tiny_data, make_config):
+    from molgan.sampling.model import load
+
+    cfg = make_config(adversarial_weight=0.5, steps=8, eval_every=8, checkpoint_every=8)
+    cfg.train.critic.sample_keep, cfg.train.critic.sample_noise_scale = 0.5, 0.7
+    train(cfg, tiny_data, tmp_path / "m")
+    model = load(tmp_path / "m" / "last")
+    assert model.default_keep == 0.5 and model.noise_scale == 0.7 and model.prior.scale == pytest.approx(0.7)
+    assert load(tmp_path / "m" / "last", noise_scale=0.3).noise_scale == 0.3
+    by_default = next(model.iter_raw(seed=2))
+    assert by_default == next(model.iter_raw(seed=2, discriminator_keep=0.5)) and len(by_default) < 700
+    assert len(next(model.iter_raw(seed=2, discriminator_keep=1.0))) == 1024  # 1 turns rejection off
+    cfg.train.critic.adversarial_weight = 0.0  # the switch: no discriminator, so neither applies
+    train(cfg, tiny_data, tmp_path / "off")
+    off = load(tmp_path / "off" / "last")
+    assert off.default_keep is None and off.noise_scale is None and len(next(off.iter_raw(seed=2))) == 1024
+
+
 def test_rejection_sampling_needs_a_trained_discriminator(tmp_path, tiny_data, make_config):
     from molgan.errors import InputError
     from molgan.sampling.model import load

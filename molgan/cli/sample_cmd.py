@@ -56,10 +56,10 @@ def register(app: typer.Typer) -> None:
         decoding: Optional[str] = typer.Option(None, help="argmax or sample (categorical)."),
         temperature: Optional[float] = typer.Option(None, help="Temperature of categorical decoding."),
         noise_scale: Optional[float] = typer.Option(
-            None, help="Width of the model's noise prior (qm9: 0.4); smaller = closer to the data, less novel."
+            None, help="Width of the model's noise prior (default: the model's; qm9: 0.4); smaller = closer to the data, less novel."
         ),
         discriminator_keep: Optional[float] = typer.Option(
-            None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real."
+            None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real (default: the model's; 1 = off)."
         ),
         condition: Optional[str] = typer.Option(
             None, "--condition", help="Targets of a conditional model, e.g. \"qed=0.5,logp=1\" or a label column it was trained on, \"pIC50=7\" (a condition left out is free)."

@@ -42,6 +42,12 @@ class Model:
         checkpoint.load_into("generator", self.generator)
         self.generator.to(self.device).eval()
         self.prior = load_prior(checkpoint)
+        critic = self.config.train.critic
+        trained_critic = critic.adversarial_weight > 0 and checkpoint.has("critic")
+        #: the share of graphs discriminator rejection sampling keeps unless told otherwise (``None``: off)
+        self.default_keep = critic.sample_keep if trained_critic and critic.sample_keep not in (None, 1.0) else None
+        if noise_scale is None and trained_critic and self.prior is not None:
+            noise_scale = critic.sample_noise_scale
         self.noise_scale = noise_scale
         if noise_scale is not None:
             if not noise_scale > 0:
@@ -143,6 +149,7 @@ class Model:
             )
             return
         options = self._options(decoding, temperature, correct)
+        discriminator_keep = self.resolve_keep(discriminator_keep)
         keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
         blocks = iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior)
         if self.device.type == "cuda":  # the GPU generates the next blocks while this process decodes
@@ -152,6 +159,14 @@ class Model:
                 chosen = keep.accept(nodes, adj, seed, block)
                 nodes, adj = nodes[chosen], adj[chosen]
             yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
+
+    def resolve_keep(self, keep: float | None) -> float | None:
+        """The keep share a sampling call uses: the caller's, else the model's default; ``None`` (no rejection)
+        for 1."""
+        keep = self.default_keep if keep is None else keep
+        if keep is not None:
+            self.check_rejection(keep)
+        return None if keep is None or keep == 1.0 else keep
 
     def check_rejection(self, keep: float) -> None:
         """Refuse (one line) discriminator rejection sampling that this model cannot do, or a bad ``keep``."""

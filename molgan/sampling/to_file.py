@@ -84,8 +84,6 @@ def sample_to_file(
     from molgan.data.writers import check_output_path, check_properties, open_writer
 
     part = shard if isinstance(shard, Shard) else parse_shard(shard)
-    if discriminator_keep is not None and part.count > 1:
-        raise InputError("discriminator rejection sampling cannot be sharded: its accepted graphs are not a fixed range")
     start, stop = check_counts(num, draws, raw=raw, unique=unique, max_draws=max_draws, shard=part)
     output = part.name(str(output))
     workers = auto_jobs(stop - start if draws is not None or raw else num, jobs)
@@ -105,8 +103,12 @@ def sample_to_file(
         model = load(model, device=device, noise_scale=noise_scale)
     if condition is not None:
         model = model.with_condition(condition)
-    if discriminator_keep is not None:
-        model.check_rejection(discriminator_keep)
+    discriminator_keep = model.resolve_keep(discriminator_keep)
+    if discriminator_keep is not None and part.count > 1:
+        raise InputError(
+            "discriminator rejection sampling cannot be sharded: its accepted graphs are not a fixed range "
+            "(--discriminator-keep 1 turns it off)"
+        )
     if model.condition is not None and not isinstance(model.condition, Mapping):
         workers = 1  # one target per molecule: the targets follow the graphs of one stream
     # One intra-op thread: the cores belong to the decoding workers, and several torch threads
