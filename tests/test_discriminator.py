@@ -295,6 +295,34 @@ def test_a_model_samples_with_the_rejection_and_width_it_was_trained_for_unless_
     assert off.default_keep is None and off.noise_scale is None and len(next(off.iter_raw(seed=2))) == 1024
 
 
+def test_the_valence_check_baseline_drops_exactly_the_hypervalent_graphs(tmp_path, tiny_data, make_config):
+    from molgan.benchmarks.noise_scale import hypervalent, valence_checked_raw
+    from molgan.errors import InputError
+    from molgan.sampling.model import load
+    from molgan.sampling.sampler import decode_smiles
+
+    n = QM9_VOCABULARY.max_atoms
+    carbon, nitrogen = QM9_VOCABULARY.atom_types.index(("C", 0)) + 1, QM9_VOCABULARY.atom_types.index(("N", 0)) + 1
+    nodes = np.zeros((3, n), dtype=np.uint8)
+    adj = np.zeros((3, n, n), dtype=np.uint8)
+    nodes[:, :2] = [carbon, nitrogen]
+    adj[:, 0, 1] = adj[:, 1, 0] = [1, 3, 3]  # C-N, C#N, and C#N with a bond to an empty slot: none hypervalent
+    nodes[1, 2] = carbon
+    adj[1, 1, 2] = adj[1, 2, 1] = 1  # ... except N carrying four bonds (neutral N: at most 3)
+    adj[2, 1, 5] = adj[2, 5, 1] = 2  # slot 5 is empty: that bond is not counted
+    assert hypervalent(nodes, adj, QM9_VOCABULARY).tolist() == [False, True, False]
+
+    train(make_config(adversarial_weight=0.0, steps=4, eval_every=4, checkpoint_every=4), tiny_data, tmp_path / "m")
+    model = load(tmp_path / "m" / "last")
+    nodes, adj = next(model.iter_graphs(seed=0))
+    kept = ~hypervalent(nodes, adj, model.vocab)
+    expected = decode_smiles(nodes[kept], adj[kept], model.vocab)
+    if expected:
+        assert valence_checked_raw(model, len(expected)) == expected
+    with pytest.raises(InputError, match=f"only {len(expected)} of {len(expected) + 1} graphs"):
+        valence_checked_raw(model, len(expected) + 1, max_draws=len(nodes))
+
+
 def test_rejection_sampling_needs_a_trained_discriminator(tmp_path, tiny_data, make_config):
     from molgan.errors import InputError
     from molgan.sampling.model import load
