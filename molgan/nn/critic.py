@@ -93,10 +93,10 @@ class GraphCritic(nn.Module):
     def _valence(self, nodes: Tensor, adj: Tensor) -> tuple[Tensor, Tensor]:
         """Each present atom's excess and free valence ``[B, N]`` each (0 on empty slots).
 
-        The excess carries no gradient back to the bonds (only through the slot's presence): with it, the generator escaped the
-        discriminator's valence check by dropping bonds (QM9, seed 0: 1.25 hydrogens per heavy atom
-        against the data's 1.05, FCD 1.08 instead of 0.63 at width 0.4; README); the valence penalty
-        alone teaches the generator valence, the discriminator only recognises its violations.
+        The excess carries no gradient back to the bonds (only through the slot's presence): in a trial
+        where it did, the generator escaped the discriminator's valence check by dropping bonds (too many
+        hydrogens, too few rings, a much higher FCD); the valence penalty alone teaches the generator
+        valence, the discriminator only recognises its violations.
         """
         present = 1.0 - nodes[..., 0]
         free = free_valence(nodes, adj, self.valence_limits)
