@@ -137,6 +137,13 @@ def _decode_block(block: tuple[np.ndarray, np.ndarray]) -> list[str | None]:
     return _DECODER(block)
 
 
+def _settle(pending: deque) -> None:
+    """Let the blocks still in flight finish before their pool is terminated: terminating a pool while its
+    task handler still feeds them can deadlock (seen once in CI, the machine busy)."""
+    for result in pending:
+        result.wait(SHUTDOWN_WAIT_SECONDS)
+
+
 def stream_raw(
     graph_blocks: Iterator[tuple[np.ndarray, np.ndarray]],
     vocab: Vocabulary,
@@ -159,18 +166,22 @@ def stream_raw(
         context = multiprocessing.get_context("spawn")
         with context.Pool(jobs, initializer=_init_worker, initargs=(vocab.to_dict(), correct)) as pool:
             pending: deque = deque()
-            for block in graph_blocks:
-                pending.append(pool.apply_async(_decode_block, (block,)))
-                if len(pending) >= 2 * jobs:
+            try:
+                for block in graph_blocks:
+                    pending.append(pool.apply_async(_decode_block, (block,)))
+                    if len(pending) >= 2 * jobs:
+                        yield pending.popleft().get()
+                while pending:
                     yield pending.popleft().get()
-            while pending:
-                yield pending.popleft().get()
+            finally:
+                _settle(pending)
     finally:
         close = getattr(graph_blocks, "close", None)
         if close is not None:
             close()
 
 
+SHUTDOWN_WAIT_SECONDS = 60.0  # how long a closing stream waits for each block still in flight
 _MODEL_WORKER: dict = {}  # of a worker process: the model, its sampling options and a decoder
 
 
@@ -233,8 +244,11 @@ def stream_model_raw(
     with context.Pool(jobs, initializer=_init_model_worker, initargs=initargs) as pool:
         pending: deque = deque()
         block = start_block
-        while True:
-            while len(pending) < 2 * jobs:
-                pending.append(pool.apply_async(_sample_block, (seed, block)))
-                block += 1
-            yield pending.popleft().get()
+        try:
+            while True:
+                while len(pending) < 2 * jobs:
+                    pending.append(pool.apply_async(_sample_block, (seed, block)))
+                    block += 1
+                yield pending.popleft().get()
+        finally:
+            _settle(pending)
