@@ -57,13 +57,15 @@ def valence_checked_raw(model, num: int, seed: int = 0, max_draws: int | None = 
     allowed valence, as SMILES (``None`` where still invalid); gives up after ``max_draws`` graphs (default
     100 x num)."""
     from molgan.errors import InputError
+    from molgan.nn.valence import max_valences
     from molgan.sampling.sampler import decode_smiles
 
+    limits = max_valences(model.vocab)
     limit = max_draws if max_draws is not None else 100 * num
     out: list[str | None] = []
     drawn = 0
     for nodes, adj in model.iter_graphs(seed):
-        keep = ~hypervalent(nodes, adj, model.vocab)
+        keep = ~hypervalent(nodes, adj, model.vocab, limits)
         out.extend(decode_smiles(nodes[keep], adj[keep], model.vocab)[: num - len(out)])
         drawn += len(nodes)
         if len(out) >= num:
@@ -73,17 +75,19 @@ def valence_checked_raw(model, num: int, seed: int = 0, max_draws: int | None = 
     return out  # pragma: no cover
 
 
-def hypervalent(nodes, adj, vocab):
-    """Per integer graph (``nodes [B, N]``, ``adj [B, N, N]``): does an atom carry more than its allowed valence?"""
+def hypervalent(nodes, adj, vocab, limits=None):
+    """Per integer graph (``nodes [B, N]``, ``adj [B, N, N]``): does an atom carry more than its allowed valence?
+    ``limits``: :func:`~molgan.nn.valence.max_valences` of ``vocab``, when the caller already has them."""
     import torch
     import torch.nn.functional as F
 
     from molgan.nn.valence import max_valences, valence_excess
 
+    limits = max_valences(vocab) if limits is None else limits
     n = torch.from_numpy(nodes.astype("int64"))
     a = torch.from_numpy(adj.astype("int64"))
     node_probs = F.one_hot(n, vocab.num_node_types).float()
-    excess = valence_excess(node_probs, F.one_hot(a, vocab.num_bond_types).float(), max_valences(vocab))
+    excess = valence_excess(node_probs, F.one_hot(a, vocab.num_bond_types).float(), limits)
     return ((excess * (n > 0)) > 0).any(dim=1).numpy()
 
 

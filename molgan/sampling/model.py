@@ -45,7 +45,7 @@ class Model:
         critic = self.config.train.critic
         trained_critic = critic.adversarial_weight > 0 and checkpoint.has("critic")
         #: the share of graphs discriminator rejection sampling keeps unless told otherwise (``None``: off)
-        self.default_keep = critic.sample_keep if trained_critic and critic.sample_keep not in (None, 1.0) else None
+        self.default_keep = critic.sample_keep if trained_critic else None
         if noise_scale is None and trained_critic and self.prior is not None:
             noise_scale = critic.sample_noise_scale
         self.noise_scale = noise_scale

@@ -117,13 +117,9 @@ def sample_to_file(
     torch.set_num_threads(1)
     try:
         update = progress or _no_progress
-        if discriminator_keep is not None and not (workers > 1 and model.device.type == "cpu"):
-            blocks = model.iter_raw(seed, decoding=decoding, temperature=temperature, correct=corrected,
-                                    discriminator_keep=discriminator_keep)
-        else:
-            blocks = _smiles_blocks(
-                model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK, discriminator_keep
-            )
+        blocks = _smiles_blocks(
+            model, seed, workers, decoding, temperature, corrected, noise_scale, start // BLOCK, discriminator_keep
+        )
         try:
             with open_writer(output, properties=names, force=force, header=part.index == 0) as writer:
                 if draws is None and not raw:
@@ -207,7 +203,8 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
                    corrected: bool, noise_scale: float | None, start_block: int = 0,
                    discriminator_keep: float | None = None) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of ``model`` in block order from ``start_block`` on, sampled and decoded
-    on ``workers`` processes (``discriminator_keep``: only the accepted graphs; with several CPU workers)."""
+    on ``workers`` processes (``discriminator_keep``: only the accepted graphs, sampled in the CPU workers or,
+    with one process or a GPU, in this one)."""
     from molgan.sampling.stream import prefetch, stream_model_raw, stream_raw
 
     options = model._options(decoding, temperature, corrected)
@@ -217,6 +214,9 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
             correct=corrected, noise_scale=noise_scale, start_block=start_block, condition=model.condition,
             discriminator_keep=discriminator_keep,
         )
+    if discriminator_keep is not None:
+        return model.iter_raw(seed, decoding=decoding, temperature=temperature, correct=corrected,
+                              discriminator_keep=discriminator_keep)
     # one process, or the generator on a GPU here and decoding workers beside it
     graphs = model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block)
     if model.device.type == "cuda":  # the GPU generates the next blocks while the CPU decodes

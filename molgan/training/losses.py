@@ -7,8 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from molgan.nn.valence import BOND_ORDERS, max_valences, valence_excess
+from molgan.nn.valence import max_valences, valence_excess  # noqa: F401 - max_valences: the loop's and benchmarks' import
 from molgan.training import distributed
+
 
 def wgan_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
     """Critic side of WGAN: ``E[D(fake)] - E[D(real)]``."""
