@@ -83,7 +83,7 @@ class Checkpoint:
         self.meta = meta
         self.weights = weights
         try:
-            self.config = RunConfig.from_dict(meta["config"], source=f"{path / META}")
+            self.config = RunConfig.from_stored(meta["config"], source=f"{path / META}")
             self.vocab = Vocabulary.from_dict(meta["vocabulary"])
         except (ConfigError, VocabularyError, KeyError, TypeError) as exc:
             raise CheckpointError(f"{path / META}: bad config or vocabulary ({exc})") from exc
@@ -137,7 +137,7 @@ def checkpoint_config(directory: str | Path) -> RunConfig:
     directory = Path(directory)
     meta = _read_meta(directory)
     try:
-        return RunConfig.from_dict(meta["config"], source=f"{directory / META}")
+        return RunConfig.from_stored(meta["config"], source=f"{directory / META}")
     except (ConfigError, KeyError, TypeError) as exc:
         raise CheckpointError(f"{directory / META}: bad config ({exc})") from exc
 

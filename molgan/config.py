@@ -31,11 +31,11 @@ class ModelConfig:
 
     z_dim: int = knob(32, ge=1)
     generator_dims: tuple[int, ...] = knob((128, 256, 512), ge=1)
-    critic_conv_dims: tuple[int, ...] = knob((128, 64), ge=1)  # MolGAN's widths; configs/gan.toml halves them
-    critic_readout_dim: int = knob(128, ge=1)
-    critic_head_dims: tuple[int, ...] = knob((128,), ge=1)
+    critic_conv_dims: tuple[int, ...] = knob((64, 32), ge=1)  # half MolGAN's widths (configs/autoencoder.toml has them)
+    critic_readout_dim: int = knob(64, ge=1)
+    critic_head_dims: tuple[int, ...] = knob((64,), ge=1)
     # the discriminator also sees each atom's free and excess valence and the graph's total excess
-    critic_valence_features: bool = False
+    critic_valence_features: bool = True
     encoder_dims: tuple[int, ...] = knob((512, 256), ge=1)
     generator_dropout: float = knob(0.0, ge=0.0, lt=1.0)
     # what the generator and discriminator are conditioned on (molgan.data.conditions): RDKit properties, e.g.
@@ -51,16 +51,16 @@ class ModelConfig:
 
 @dataclass
 class CriticConfig:
-    """The relational graph discriminator and how it is trained: off when ``adversarial_weight`` is 0.
+    """The relational graph discriminator and how it is trained (on by default); off when ``adversarial_weight`` is 0.
 
     It judges training graphs against graphs generated from the noise the model samples from (the
     fitted prior once there is one); ``input = "straight_through"`` shows it hard (argmax) generated
     graphs, like the one-hot real ones, with the gradient of the softmax.
     """
 
-    # weight of the generator's adversarial term; 0 switches the discriminator off. Off by default until
-    # it earns its place: 0.1 (configs/gan.toml) lowers FCD but costs uniqueness and novelty (README)
-    adversarial_weight: float = knob(0.0, ge=0.0)
+    # weight of the generator's adversarial term; 0 (--no-discriminator) switches the discriminator off and
+    # gives the auto-encoder recipe (configs/autoencoder.toml is the former default, to the bit)
+    adversarial_weight: float = knob(0.1, ge=0.0)
     n_critic: int = knob(1, ge=1)  # discriminator steps per generator step
     start: float = knob(0.25, ge=0.0, lt=1.0)  # share of training after which it trains (with the noise prior, by default)
     loss: str = knob("bce", choices=("bce", "hinge", "wgan"))  # non-saturating logistic, hinge or Wasserstein
@@ -84,10 +84,10 @@ class CriticConfig:
     beta1: float = knob(0.5, ge=0.0, lt=1.0)  # Adam betas of the discriminator (the generator's never change)
     beta2: float = knob(0.999, ge=0.0, lt=1.0)
     # how the trained discriminator serves when the model samples, unless the caller says otherwise: rejection
-    # sampling keeping this share of the graphs (None: off; --discriminator-keep 1 turns it off for one run),
+    # sampling keeping this share of the graphs (1 or None: off; --discriminator-keep 1 turns it off for one run),
     # set against this width of the noise prior (None: the width it trained at, [train.prior] scale)
-    sample_keep: float | None = knob(None, gt=0.0, le=1.0)
-    sample_noise_scale: float | None = knob(None, gt=0.0)
+    sample_keep: float | None = knob(0.8, gt=0.0, le=1.0)
+    sample_noise_scale: float | None = knob(0.5, gt=0.0)
 
 
 @dataclass
@@ -191,6 +191,18 @@ FLAT_KEYS = {
     "elite_samples": "elite.samples",
 }
 
+#: What a key meant before it existed or before its default changed (for configs stored in checkpoints): the
+#: discriminator was off, at MolGAN's widths, without valence features and without rejection when sampling.
+STORED_BEFORE = {
+    "model.critic_conv_dims": [128, 64],
+    "model.critic_readout_dim": 128,
+    "model.critic_head_dims": [128],
+    "model.critic_valence_features": False,
+    "train.critic.adversarial_weight": 0.0,
+    "train.critic.sample_keep": None,
+    "train.critic.sample_noise_scale": None,
+}
+
 #: Flat option names of :meth:`RunConfig.with_overrides` (the CLI flags) -> nested place: the old keys and newer ones.
 OVERRIDE_KEYS = {
     **FLAT_KEYS,
@@ -252,6 +264,25 @@ class RunConfig:
             train = _migrate_critic(_nest(train, source))
         values = {"model": data.get("model", {}), "train": train}
         return build(cls, values, source, hint=_misplaced).validate()
+
+    @classmethod
+    def from_stored(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
+        """A config stored by an earlier version (a checkpoint's): keys it lacks keep the meaning they had
+        when it was written (:data:`STORED_BEFORE`), not today's defaults."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source} must be a table")
+        filled = {section: dict(table) if isinstance(table, dict) else table for section, table in data.items()}
+        train = filled.get("train")
+        if isinstance(train, dict):
+            filled["train"] = train = _migrate_critic(_nest(train, source))
+        for dotted, value in STORED_BEFORE.items():
+            *sections, leaf = dotted.split(".")
+            table: Any = filled
+            for name in sections:
+                table = table.setdefault(name, {}) if isinstance(table, dict) else None
+            if isinstance(table, dict):
+                table.setdefault(leaf, value)  # a non-table is left for the validator to report
+        return cls.from_dict(filled, source)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with ``train`` options replaced (flat names, as the CLI flags; ``None`` values are ignored), validated.

@@ -43,10 +43,11 @@ class Model:
         self.generator.to(self.device).eval()
         self.prior = load_prior(checkpoint)
         critic = self.config.train.critic
-        trained_critic = critic.adversarial_weight > 0 and checkpoint.has("critic")
+        # the discriminator's sampling defaults serve an unconditional model whose discriminator was trained
+        serving = critic.adversarial_weight > 0 and checkpoint.has("critic") and not self.config.model.conditions
         #: the share of graphs discriminator rejection sampling keeps unless told otherwise (``None``: off)
-        self.default_keep = critic.sample_keep if trained_critic else None
-        if noise_scale is None and trained_critic and self.prior is not None:
+        self.default_keep = critic.sample_keep if serving else None
+        if noise_scale is None and serving and self.prior is not None:
             noise_scale = critic.sample_noise_scale
         self.noise_scale = noise_scale
         if noise_scale is not None:
