@@ -133,6 +133,7 @@ def test_short_conditional_training_and_aimed_sampling(tmp_path, capsys, monkeyp
 
     model = molgan.load(out / "last")
     assert model.conditions.names == ("mw", "rings") and model.prior.condition_dim == 2
+    assert model.default_keep is None and model.noise_scale is None  # the sampling defaults serve unconditional models
     assert len(model.sample_raw(50, seed=0, condition={"mw": model.conditions.stats[0].percentiles["50"]})) == 50
     code, _, err = run_main(["sample", "--model", str(out / "last"), "--condition", "mw=7", "-n", "5", "-o", "-"], capsys, monkeypatch)
     assert code == 2 and err.count("\n") == 1 and "outside the training range" in err

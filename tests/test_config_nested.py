@@ -195,3 +195,23 @@ def test_the_shipped_cards_show_only_acting_settings():
     qed = load("qm9-qed").card()
     assert qed["aimed_at"] == {"qed": 0.61} and qed["conditions"] == ["qed", "logp", "mw"]
     assert "prior.scale" in qed["training_settings"] and "rl.lambda_gan" not in qed["training_settings"]
+
+
+def test_a_stored_config_keeps_the_meaning_it_had_when_written():
+    """Checkpoints written before the discriminator became the default lack its keys: they load as the
+    auto-encoder they were (configs/autoencoder.toml), while a config file gets today's defaults."""
+    from pathlib import Path
+
+    import molgan
+    from molgan.config import load_config
+
+    stored = RunConfig.from_stored({"model": {"z_dim": 8}, "train": {"steps": 3, "adversarial_weight": 0.2}})
+    assert stored.train.critic.adversarial_weight == 0.2  # what it says is kept (an old flat key too)
+    old = RunConfig.from_stored({"model": {}, "train": {}})
+    former = load_config(Path(molgan.__file__).parent / "configs" / "autoencoder.toml")
+    assert old.model == former.model and old.train.critic.adversarial_weight == 0.0
+    assert old.train.critic.sample_keep is None and old.train.critic.sample_noise_scale is None
+    new = RunConfig.from_dict({"model": {}, "train": {}})
+    assert new.train.critic.adversarial_weight == 0.1 and new.model.critic_valence_features
+    assert (new.train.critic.sample_keep, new.train.critic.sample_noise_scale) == (0.8, 0.5)
+    assert RunConfig.from_stored(new.to_dict()) == new  # a config stored today loads as itself

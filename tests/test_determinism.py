@@ -48,11 +48,11 @@ def test_stream_raw_is_the_same_for_one_and_two_workers(tiny_model):
         graphs = itertools.islice(tiny_model.iter_graphs(seed=5), 2)
         return [s for block in stream_raw(graphs, tiny_model.vocab, jobs=jobs, correct=correct) for s in block]
 
-    assert blocks(1, False) == tiny_model.sample_raw(2 * BLOCK, seed=5)
+    assert blocks(1, False) == tiny_model.sample_raw(2 * BLOCK, seed=5, discriminator_keep=1.0)  # the plain generator
     one = blocks(1, True)  # the correction flag must reach the worker processes too
     assert len(one) == 2 * BLOCK
     assert blocks(2, True) == one
-    assert one == tiny_model.sample_raw(2 * BLOCK, seed=5, correct=True)
+    assert one == tiny_model.sample_raw(2 * BLOCK, seed=5, correct=True, discriminator_keep=1.0)
 
 
 @pytest.mark.slow  # over 5 s here (real processes)
@@ -66,7 +66,9 @@ def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model,
         stream.close()
         return out
 
-    assert blocks() == tiny_model.sample_raw(3 * BLOCK, seed=5)
+    assert blocks() == tiny_model.sample_raw(3 * BLOCK, seed=5, discriminator_keep=1.0)
+    # the model's default rejection, rejected graphs marked in their places, as in one process
+    assert blocks(discriminator_keep=0.8) == tiny_model.sample_raw(3 * BLOCK, seed=5, mark_rejected=True)
     narrow = load(tiny_model_dir / "best", noise_scale=0.05)  # options and a later start in one pool
-    expected = narrow.sample_raw(4 * BLOCK, seed=5, correct=True)[BLOCK:]
+    expected = narrow.sample_raw(4 * BLOCK, seed=5, correct=True, discriminator_keep=1.0)[BLOCK:]
     assert blocks(noise_scale=0.05, correct=True, start_block=1) == expected

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from molgan.checkpoint import load_checkpoint, save_checkpoint
-from molgan.sampling.model import _StateHolder, load
+from molgan.sampling.model import _StateHolder, load, load_prior
 from molgan.latent.priors import GaussianMixturePrior, KernelDensityPrior, fit_prior
 
 
@@ -70,7 +70,7 @@ def test_a_kernel_prior_survives_a_checkpoint_round_trip(tiny_model_dir, tmp_pat
     modules = {name: _StateHolder(checkpoint.state_dict(name)) for name in checkpoint.meta["modules"] if name != "prior"}
     modules["prior"] = prior
     save_checkpoint(target, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules, step=checkpoint.step)
-    loaded = load(target).prior
+    loaded = load_prior(load_checkpoint(target))
     assert isinstance(loaded, KernelDensityPrior)
     assert torch.equal(loaded.codes, prior.codes) and float(loaded.bandwidth) == pytest.approx(0.3)
     g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
@@ -118,8 +118,9 @@ def test_noise_scale_replaces_the_prior_width_and_needs_a_prior(tiny_model_dir, 
 
     model = load(tiny_model_dir / "best", noise_scale=0.01)
     assert isinstance(model.prior, KernelDensityPrior) and float(model.prior.bandwidth) == pytest.approx(0.01)
-    default = load(tiny_model_dir / "best")
-    assert float(default.prior.bandwidth) == pytest.approx(0.4)
+    default = load(tiny_model_dir / "best")  # the width its trained discriminator's rejection sampling is set against
+    assert float(default.prior.bandwidth) == pytest.approx(0.5) and default.noise_scale == 0.5
+    assert float(load_prior(load_checkpoint(tiny_model_dir / "best")).bandwidth) == pytest.approx(0.4)  # as trained
     assert torch.equal(model.prior.codes, default.prior.codes)
     with pytest.raises(InputError, match="positive"):
         load(tiny_model_dir / "best", noise_scale=0)

@@ -25,7 +25,9 @@ def _parts(model, tmp_path, suffix: str, n: int, **counts) -> bytes:
 
 
 @pytest.mark.parametrize("suffix", [".smi", ".csv"])
-@pytest.mark.parametrize("counts", [{"num": RAW, "raw": True}, {"draws": DRAWS}], ids=["raw", "valid"])
+# the raw case: the plain generator (its graphs are a fixed range); the valid case: the model's default
+# discriminator rejection sampling, whose accepted graphs among a fixed number of draws shard as well
+@pytest.mark.parametrize("counts", [{"num": RAW, "raw": True, "discriminator_keep": 1.0}, {"draws": DRAWS}], ids=["raw", "valid"])
 def test_concatenated_shards_are_the_single_process_file(tiny_model, tmp_path, suffix, counts):
     single = tmp_path / f"single{suffix}"
     result = sample_to_file(tiny_model, single, seed=3, jobs=1, **counts)
@@ -40,27 +42,45 @@ def test_concatenated_shards_are_the_single_process_file(tiny_model, tmp_path, s
 
 
 def test_valid_only_draws_are_the_valid_molecules_of_the_raw_draws(tiny_model, tmp_path):
-    sample_to_file(tiny_model, tmp_path / "raw.smi", RAW, raw=True, seed=3)
-    sample_to_file(tiny_model, tmp_path / "valid.smi", draws=RAW, seed=3)
+    sample_to_file(tiny_model, tmp_path / "raw.smi", RAW, raw=True, seed=3, discriminator_keep=1.0)
+    sample_to_file(tiny_model, tmp_path / "valid.smi", draws=RAW, seed=3, discriminator_keep=1.0)
     raw = (tmp_path / "raw.smi").read_text().splitlines()
     assert (tmp_path / "valid.smi").read_text().splitlines() == [s for s in raw if s]
 
 
+def test_with_rejection_draws_count_generated_graphs_and_raw_counts_accepted_ones(tiny_model, tmp_path):
+    """The model's default rejection sampling: ``draws`` are graphs generated (the rejected ones included),
+    ``raw`` writes ``num`` accepted graphs; a raw run cannot be sharded, a run of draws can."""
+    assert tiny_model.default_keep is not None  # the tiny model was trained by the default recipe
+    placed = tiny_model.sample_raw(RAW, seed=3, mark_rejected=True)
+    rejected = sum(s is False for s in placed)
+    assert 0 < rejected < RAW  # some graphs rejected, some kept
+    result = sample_to_file(tiny_model, tmp_path / "valid.smi", draws=RAW, seed=3)
+    assert result.drawn == RAW and (tmp_path / "valid.smi").read_text().splitlines() == [s for s in placed if s]
+    sample_to_file(tiny_model, tmp_path / "raw.smi", RAW, raw=True, seed=3)
+    accepted = tiny_model.sample_raw(RAW, seed=3)
+    assert (tmp_path / "raw.smi").read_text().splitlines() == [s or "" for s in accepted] and False not in accepted
+    kept = [s for s in placed if s is not False]
+    assert accepted[: len(kept)] == kept  # the same accepted graphs, in order
+    with pytest.raises(InputError, match="splits --draws D"):
+        sample_to_file(tiny_model, tmp_path / "part.smi", RAW, raw=True, shard="0/2")
+
+
 def test_gzip_parts_concatenate_to_the_uncompressed_single_file(tiny_model, tmp_path):
-    sample_to_file(tiny_model, tmp_path / "single.csv.gz", RAW, raw=True, seed=3, properties=["mw"])
+    sample_to_file(tiny_model, tmp_path / "single.csv.gz", RAW, raw=True, seed=3, properties=["mw"], discriminator_keep=1.0)
     whole = gzip.decompress((tmp_path / "single.csv.gz").read_bytes())
     for i in range(3):
         sample_to_file(tiny_model, tmp_path / "part{shard}.csv.gz", RAW, raw=True, seed=3, properties=["mw"],
-                       shard=Shard(i, 3))
+                       shard=Shard(i, 3), discriminator_keep=1.0)
     joined = b"".join((tmp_path / f"part{i}.csv.gz").read_bytes() for i in range(3))
     assert whole.startswith(b"smiles,mw\n") and gzip.decompress(joined) == whole  # what zcat a b c gives
 
 
 def test_more_shards_than_graphs_leave_empty_parts(tiny_model, tmp_path):
-    whole = (tmp_path / "single.csv", sample_to_file(tiny_model, tmp_path / "single.csv", 2, raw=True))[0].read_bytes()
+    whole = (tmp_path / "single.csv", sample_to_file(tiny_model, tmp_path / "single.csv", 2, raw=True, discriminator_keep=1.0))[0].read_bytes()
     parts = [tmp_path / f"p{i}.csv" for i in range(3)]
     for i, path in enumerate(parts):
-        sample_to_file(tiny_model, path, 2, raw=True, shard=Shard(i, 3))
+        sample_to_file(tiny_model, path, 2, raw=True, shard=Shard(i, 3), discriminator_keep=1.0)
     assert parts[0].read_bytes() == b"smiles\n" and b"".join(p.read_bytes() for p in parts) == whole
 
 

@@ -134,32 +134,41 @@ class Model:
     def iter_raw(
         self, seed: int = 0, *, decoding: str | None = None, temperature: float | None = None, correct: bool = False,
         discriminator_keep: float | None = None, condition: Target | Sequence[Target] | str | None = None,
+        start_block: int = 0, mark_rejected: bool = False,
     ) -> Iterator[list[str | None]]:
-        """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order.
+        """Endless blocks of generated SMILES (``None`` = not a valid molecule), in order, from block
+        ``start_block`` on.
 
         ``condition``: aim a conditional model at target properties (:meth:`with_condition`); with one
         mapping per molecule, the ``i``-th graph aims at target ``i`` (cycling).
 
-        ``discriminator_keep`` (for instance 0.8): discriminator rejection sampling
-        (:mod:`molgan.sampling.rejection`) keeps about that share of the graphs, those the trained
-        discriminator finds most real; blocks then hold only the accepted graphs.
+        ``discriminator_keep`` (for instance 0.8; default: the model's own, see :attr:`default_keep`):
+        discriminator rejection sampling (:mod:`molgan.sampling.rejection`) keeps about that share of the
+        graphs, those the trained discriminator finds most real; blocks then hold only the accepted graphs,
+        or with ``mark_rejected`` every graph, :data:`~molgan.sampling.rejection.REJECTED` (``False``) in
+        place of a rejected one.
         """
         if condition is not None:
             yield from self.with_condition(condition).iter_raw(
-                seed, decoding=decoding, temperature=temperature, correct=correct, discriminator_keep=discriminator_keep
+                seed, decoding=decoding, temperature=temperature, correct=correct, discriminator_keep=discriminator_keep,
+                start_block=start_block, mark_rejected=mark_rejected,
             )
             return
+        from molgan.sampling.rejection import put_in_place
+
         options = self._options(decoding, temperature, correct)
         discriminator_keep = self.resolve_keep(discriminator_keep)
         keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
-        blocks = iter_graph_blocks(self.generator, seed, options, self.device, prior=self.prior)
+        blocks = iter_graph_blocks(self.generator, seed, options, self.device, start_block=start_block, prior=self.prior)
         if self.device.type == "cuda":  # the GPU generates the next blocks while this process decodes
             blocks = prefetch(blocks)
-        for block, (nodes, adj) in enumerate(blocks):
-            if keep is not None:
-                chosen = keep.accept(nodes, adj, seed, block)
-                nodes, adj = nodes[chosen], adj[chosen]
-            yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
+        for block, (nodes, adj) in enumerate(blocks, start=start_block):
+            if keep is None:
+                yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
+                continue
+            chosen = keep.accept(nodes, adj, seed, block)
+            accepted = to_smiles(decode_graphs(nodes[chosen], adj[chosen], self.vocab, correct=correct))
+            yield put_in_place(accepted, chosen, len(nodes)) if mark_rejected else accepted
 
     def resolve_keep(self, keep: float | None) -> float | None:
         """The keep share a sampling call uses: the caller's, else the model's default; ``None`` (no rejection)

@@ -20,6 +20,9 @@ from molgan.nn import GraphCritic
 CALIBRATION_SEED = 20190501
 CALIBRATION_BLOCKS = 8
 _STREAM = 7_777_777  # offsets the acceptance stream from the noise stream of the same seed
+#: A rejected graph's place in a block of SMILES (falsy, like an invalid graph's ``None``): blocks that keep
+#: every graph's place can be cut into ranges of draws, as shards are.
+REJECTED = False
 
 
 def critic_scores(critic: GraphCritic, nodes: np.ndarray, adj: np.ndarray, vocab: Vocabulary) -> np.ndarray:
@@ -55,3 +58,12 @@ class RejectionFilter:
         probability = 1.0 / (1.0 + np.exp(-(critic_scores(self.critic, nodes, adj, self.vocab) - self.offset)))
         draws = np.random.default_rng([seed, block, _STREAM]).random(len(nodes))
         return np.nonzero(draws < probability)[0]
+
+
+def put_in_place(accepted: list, chosen: np.ndarray, size: int) -> list:
+    """The SMILES of the ``accepted`` graphs back at their places ``chosen`` in a block of ``size``
+    graphs, :data:`REJECTED` at every other place."""
+    placed: list = [REJECTED] * size
+    for index, smiles in zip(chosen.tolist(), accepted):
+        placed[index] = smiles
+    return placed

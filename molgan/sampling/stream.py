@@ -214,10 +214,12 @@ def _sample_block(seed: int, block: int) -> list[str | None]:
     model = _MODEL_WORKER["model"]
     nodes, adj = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
     rejection = _MODEL_WORKER["rejection"]
-    if rejection is not None:
-        chosen = rejection.accept(nodes, adj, seed, block)
-        nodes, adj = nodes[chosen], adj[chosen]
-    return _MODEL_WORKER["decoder"]((nodes, adj))
+    if rejection is None:
+        return _MODEL_WORKER["decoder"]((nodes, adj))
+    from molgan.sampling.rejection import put_in_place
+
+    chosen = rejection.accept(nodes, adj, seed, block)
+    return put_in_place(_MODEL_WORKER["decoder"]((nodes[chosen], adj[chosen])), chosen, len(nodes))
 
 
 def stream_model_raw(
@@ -235,8 +237,8 @@ def stream_model_raw(
 ) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of the model checkpoint at ``path`` (CPU), each sampled and decoded by one
     of ``jobs`` worker processes (aimed at ``condition``, for a conditional model; with
-    ``discriminator_keep``, only the graphs its discriminator's rejection sampling accepts, as in one
-    process); at most ``2 * jobs`` blocks are in flight, so memory stays bounded."""
+    ``discriminator_keep``, :data:`~molgan.sampling.rejection.REJECTED` in place of each graph its
+    discriminator's rejection sampling rejects, as ``Model.iter_raw(..., mark_rejected=True)``); at most ``2 * jobs`` blocks are in flight, so memory stays bounded."""
     context = multiprocessing.get_context("spawn")
     initargs = (
         str(path), noise_scale, decoding, temperature, correct, None if condition is None else dict(condition), discriminator_keep,

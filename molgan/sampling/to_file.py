@@ -16,6 +16,7 @@ from pathlib import Path
 
 from molgan.errors import InputError
 from molgan.jobs import resolve_jobs
+from molgan.sampling.rejection import REJECTED
 from molgan.sampling.sampler import BLOCK
 from molgan.sampling.shard import Shard, parse_shard
 
@@ -76,8 +77,9 @@ def sample_to_file(
     ``[I * D // N, (I + 1) * D // N)``, the header (CSV, SMILES with properties) in part 0 only, and
     ``{shard}`` in ``output`` becomes I. ``progress(done)`` is called after each block (done:
     molecules written, or graphs drawn with ``draws``). ``discriminator_keep``: discriminator
-    rejection sampling (:mod:`molgan.sampling.rejection`; one process, not sharded; with ``raw``, every
-    accepted graph). ``condition`` aims a conditional model at target properties (``{"qed": 0.8}`` or
+    rejection sampling (:mod:`molgan.sampling.rejection`; default: the model's own share, 1 = off), where
+    ``draws`` and ``max_draws`` count the graphs generated, ``raw`` writes every accepted graph, and only a
+    run of ``draws`` can be sharded. ``condition`` aims a conditional model at target properties (``{"qed": 0.8}`` or
     ``"qed=0.8"``; :meth:`~molgan.sampling.model.Model.with_condition`). Every argument is checked before the
     model is loaded; an existing ``output`` is refused unless ``force``.
     """
@@ -104,10 +106,10 @@ def sample_to_file(
     if condition is not None:
         model = model.with_condition(condition)
     discriminator_keep = model.resolve_keep(discriminator_keep)
-    if discriminator_keep is not None and part.count > 1:
+    if discriminator_keep is not None and part.count > 1 and draws is None:
         raise InputError(
-            "discriminator rejection sampling cannot be sharded: its accepted graphs are not a fixed range "
-            "(--discriminator-keep 1 turns it off)"
+            "with discriminator rejection sampling, --shard splits --draws D (the accepted graphs among D draws), "
+            "not --raw --num (--discriminator-keep 1 turns rejection off)"
         )
     if model.condition is not None and not isinstance(model.condition, Mapping):
         workers = 1  # one target per molecule: the targets follow the graphs of one stream
@@ -122,9 +124,9 @@ def sample_to_file(
         )
         try:
             with open_writer(output, properties=names, force=force, header=part.index == 0) as writer:
-                if draws is None and not raw:
+                if draws is None and (not raw or discriminator_keep is not None):  # num molecules (accepted graphs)
                     limit = max_draws if max_draws is not None else max(100 * num, BLOCK)
-                    written, drawn = write_blocks(blocks, writer, update, num, raw=False, unique=unique, limit=limit)
+                    written, drawn = write_blocks(blocks, writer, update, num, raw=raw, unique=unique, limit=limit)
                 else:
                     graphs = graph_range(blocks, start % BLOCK, stop - start)
                     written, drawn = write_range(graphs, writer, update, raw=raw, unique=unique)
@@ -183,13 +185,13 @@ def graph_range(blocks: Iterable[list[str | None]], skip: int, count: int) -> It
 
 def write_range(blocks: Iterable[list[str | None]], writer, update: Callable[[int], None], *,
                 raw: bool, unique: bool) -> tuple[int, int]:
-    """Write every SMILES of ``blocks`` with ``raw``, else the valid (with ``unique``, distinct) ones;
+    """Write every SMILES of ``blocks`` (but the rejected) with ``raw``, else the valid (with ``unique``, distinct) ones;
     ``update`` gets the graphs drawn after each block. Returns (written, drawn)."""
     written = drawn = 0
     seen: set[str] = set()
     for block in blocks:
         for smiles in block:
-            if raw or (smiles and smiles not in seen):
+            if smiles is not REJECTED and (raw or (smiles and smiles not in seen)):
                 if unique:
                     seen.add(smiles)
                 writer.write(smiles)
@@ -203,8 +205,8 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
                    corrected: bool, noise_scale: float | None, start_block: int = 0,
                    discriminator_keep: float | None = None) -> Iterator[list[str | None]]:
     """Endless SMILES blocks of ``model`` in block order from ``start_block`` on, sampled and decoded
-    on ``workers`` processes (``discriminator_keep``: only the accepted graphs, sampled in the CPU workers or,
-    with one process or a GPU, in this one)."""
+    on ``workers`` processes (``discriminator_keep``: rejection sampling, in the CPU workers or, with one
+    process or a GPU, in this one; a rejected graph's place holds :data:`~molgan.sampling.rejection.REJECTED`)."""
     from molgan.sampling.stream import prefetch, stream_model_raw, stream_raw
 
     options = model._options(decoding, temperature, corrected)
@@ -216,7 +218,7 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
         )
     if discriminator_keep is not None:
         return model.iter_raw(seed, decoding=decoding, temperature=temperature, correct=corrected,
-                              discriminator_keep=discriminator_keep)
+                              discriminator_keep=discriminator_keep, start_block=start_block, mark_rejected=True)
     # one process, or the generator on a GPU here and decoding workers beside it
     graphs = model.iter_graphs(seed, decoding=options.decoding, temperature=options.temperature, start_block=start_block)
     if model.device.type == "cuda":  # the GPU generates the next blocks while the CPU decodes
@@ -226,14 +228,17 @@ def _smiles_blocks(model, seed: int, workers: int, decoding: str | None, tempera
 
 def write_blocks(blocks: Iterable[list[str | None]], writer, update: Callable[[int], None], num: int, *,
                  raw: bool, unique: bool, limit: int) -> tuple[int, int]:
-    """Write SMILES from ``blocks`` until ``num`` are written: every graph with ``raw``, else valid (and,
-    with ``unique``, distinct) ones, giving up after ``limit`` graphs. Returns (written, drawn)."""
+    """Write SMILES from ``blocks`` until ``num`` are written: every graph that rejection sampling did not
+    reject with ``raw``, else valid (and, with ``unique``, distinct) ones, giving up after ``limit`` graphs
+    drawn. Returns (written, drawn)."""
     written = drawn = 0
     seen: set[str] = set()
     for block in blocks:
         for smiles in block:
             drawn += 1
-            if raw:
+            if smiles is REJECTED:
+                pass
+            elif raw:
                 writer.write(smiles)
                 written += 1
             elif smiles and (not unique or smiles not in seen):
