@@ -2,6 +2,7 @@
 what reaches the generator through it, resume with it on, and the switch that turns it off."""
 
 import csv
+import itertools
 import math
 
 import numpy as np
@@ -261,6 +262,24 @@ def test_rejection_sampling_keeps_about_its_share_prefers_high_scores_and_is_see
     first = next(model.iter_raw(seed=3, discriminator_keep=0.5))
     assert first == next(model.iter_raw(seed=3, discriminator_keep=0.5)) and len(first) == len(chosen)
     assert len(next(model.iter_raw(seed=3, discriminator_keep=1.0))) == len(everything[0])
+    # away from one half too: 0.8 keeps about 80 % of the graphs of later blocks (not the calibration's)
+    blocks = list(itertools.islice(model.iter_graphs(seed=4), 4))
+    strict = model.rejection_filter(0.8)
+    accepted = sum(len(strict.accept(*graphs, seed=4, block=b)) for b, graphs in enumerate(blocks))
+    assert abs(accepted / (4 * len(blocks[0][0])) - 0.8) < 0.04
+
+
+def test_the_acceptance_offset_gives_the_mean_acceptance_asked_for():
+    from molgan.sampling.rejection import acceptance_offset, sigmoid
+
+    for spread in (4.0, 1.0):
+        scores = np.random.default_rng(0).normal(0.0, spread, 5000)
+        for keep in (0.1, 0.56, 0.8, 0.99):
+            offset = acceptance_offset(scores, keep)
+            assert np.mean(1.0 / (1.0 + np.exp(-(scores - offset)))) == pytest.approx(keep, abs=1e-6)
+    # a narrow spread, as a discriminator's scores have: the score quantile (the rule before) kept far fewer
+    assert np.mean(sigmoid(scores - np.quantile(scores, 0.2))) < 0.7
+    assert sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist() == [0.0, 0.5, 1.0]
 
 
 @pytest.mark.slow  # real worker processes

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         m = evaluate(raw, reference, fcd_reference=fcd_reference, compute_fcd=True)
         print(
             f"{scale:>11.2f} {100 * m['validity']:>8.1f} {100 * m['uniqueness']:>9.1f} {100 * m['novelty']:>8.1f} "
-            f"{100 * m['validity'] * m['uniqueness'] * m['novelty']:>9.1f} {m['fcd']:>6.2f} {m['intdiv1']:>8.3f}",
+            f"{100 * m['vun']:>9.1f} {m['fcd']:>6.2f} {m['intdiv1']:>8.3f}",
             flush=True,
         )
 

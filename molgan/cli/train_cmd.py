@@ -43,10 +43,10 @@ def register(app: typer.Typer) -> None:
         batch_size: Optional[int] = typer.Option(None, help="Graphs per batch."),
         lr: Optional[float] = typer.Option(None, help="Learning rate of generator and critic."),
         adversarial_weight: Optional[float] = typer.Option(
-            None, help="Weight of the discriminator's term in the generator's loss (default 0 = no discriminator; configs/gan.toml uses 0.1)."
+            None, help="Weight of the discriminator's term in the generator's loss (default 0.1; 0 = no discriminator)."
         ),
         no_discriminator: bool = typer.Option(
-            False, "--no-discriminator", help="Ablation: train without the discriminator (the auto-encoder recipe alone)."
+            False, "--no-discriminator", help="Ablation: train without the discriminator (the auto-encoder recipe alone; configs/autoencoder.toml is the former default to the bit)."
         ),
         n_critic: Optional[int] = typer.Option(None, help="Discriminator steps per generator step (default 1)."),
         loss: Optional[str] = typer.Option(None, help="Discriminator loss: bce (non-saturating, default), hinge or wgan."),

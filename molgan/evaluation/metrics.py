@@ -232,7 +232,8 @@ def evaluate(
     """All metrics of the module docstring in one dict (MOSES ``get_all_metrics``).
 
     Keys: ``n``, ``n_valid``, ``n_unique``, ``validity``, ``uniqueness``, ``unique@1000`` and
-    ``unique@10000`` (when that many are valid), ``novelty`` (with ``reference``), ``fcd`` (with
+    ``unique@10000`` (when that many are valid), ``novelty`` and ``vun`` (valid, distinct and novel share of
+    all samples; with ``reference``), ``fcd`` (with
     ``reference`` or ``fcd_reference``, if ``compute_fcd``), ``intdiv1``, ``intdiv2``,
     ``qed_mean``, ``logp_mean``, ``sa_mean``. ``fcd_reference`` replaces ``reference`` for FCD
     (e.g. a test split, or cached statistics). ``sizes`` adds ``heavy_atoms_mean`` and ``mw_mean``
@@ -263,6 +264,8 @@ def evaluate(
     reference_valid = None if reference is None else canonical_valid(reference)
     if reference_valid is not None:
         result["novelty"] = _novelty(set(first_of), set(reference_valid))
+        # V.U.N.: the share of all samples that are valid, distinct and not in the reference
+        result["vun"] = result["validity"] * result["uniqueness"] * result["novelty"]
     if compute_fcd:
         if fcd_reference is not None and not isinstance(fcd_reference, FCDStats):
             fcd_reference = canonical_valid(fcd_reference)

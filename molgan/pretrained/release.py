@@ -142,6 +142,14 @@ def library_smiles(source: Path, reference: str) -> set[str]:
     return library
 
 
+def sampling_defaults(model) -> str:
+    """How ``model`` samples unless told otherwise, in words, for its card."""
+    if model.default_keep is None:
+        return "the plain generator" + (f" at noise width {model.noise_scale}" if model.noise_scale is not None else "")
+    return (f"the model's default discriminator rejection sampling (keeping {model.default_keep:g} of the graphs) "
+            f"at noise width {model.noise_scale:g}")
+
+
 def release(
     source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9", steered: bool | None = None,
     aim: str | None = None, window: float | None = None,
@@ -166,7 +174,8 @@ def release(
     with atomic_dir(target, marker=META) as staging:
         write_trained_weights(Path(source), staging, standing, keep_codes)
         started = time.perf_counter()  # the card measures the files that ship, as a user loads them
-        raw = Model(load_checkpoint(staging)).sample_raw(samples, seed=0)
+        shipped = Model(load_checkpoint(staging))
+        raw = shipped.sample_raw(samples, seed=0)
         sample_seconds = time.perf_counter() - started
         metrics = evaluate(raw, load_reference(reference), fcd_reference=fcd_reference_smiles(reference), compute_fcd=True)
         chemistry = chemistry_card(raw, reference)
@@ -183,9 +192,11 @@ def release(
             "training_command": command,
             "release_metrics": {
                 "protocol": (
-                    f"{samples} raw samples, seed 0, argmax decoding, no correction; novelty against the "
-                    f"{reference} train split, FCD against {FCD_REFERENCE_SIZE} molecules of its test split"
+                    f"{samples} raw samples, seed 0, argmax decoding, no correction, {sampling_defaults(shipped)}; "
+                    f"novelty against the {reference} train split, FCD against {FCD_REFERENCE_SIZE} molecules of its test split"
                 ),
+                "discriminator_keep": shipped.default_keep,
+                "noise_scale": shipped.noise_scale,
                 **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()},
                 "sampling_seconds": round(sample_seconds, 2),
             },

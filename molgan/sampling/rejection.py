@@ -2,8 +2,8 @@
 
 A trained logistic discriminator ``D`` estimates ``log p_data(x) / p_model(x)``; accepting a graph with
 probability ``sigmoid(D(x) - t)`` reweights the model's samples towards the data. The offset ``t`` is
-the ``1 - keep`` quantile of ``D`` over a fixed calibration sample (seed :data:`CALIBRATION_SEED`), so
-that about ``keep`` of the graphs are accepted. The acceptance draws of block ``k`` come from their own
+set so that the mean acceptance probability over a fixed calibration sample (seed
+:data:`CALIBRATION_SEED`) is ``keep``: about ``keep`` of the graphs are accepted. The acceptance draws of block ``k`` come from their own
 seeded stream: the same seed gives the same accepted graphs, in order.
 """
 
@@ -43,19 +43,37 @@ def check_keep(keep: float) -> None:
         raise InputError(f"the discriminator's keep share must be in (0, 1], got {keep}")
 
 
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow for large ``|x|``."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+
+
+def acceptance_offset(scores: np.ndarray, keep: float) -> float:
+    """The offset ``t`` with ``mean(sigmoid(scores - t)) == keep`` (bisection: the mean falls as ``t`` grows)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    low, high = float(scores.min()) - 40.0, float(scores.max()) + 40.0  # mean about 1 at low, about 0 at high
+    for _ in range(100):
+        middle = 0.5 * (low + high)
+        if sigmoid(scores - middle).mean() > keep:
+            low = middle
+        else:
+            high = middle
+    return 0.5 * (low + high)
+
+
 class RejectionFilter:
     """Accepts about ``keep`` of the graphs of each block, preferring those the discriminator scores higher."""
 
     def __init__(self, critic: GraphCritic, vocab: Vocabulary, keep: float, calibration: np.ndarray) -> None:
         check_keep(keep)
         self.critic, self.vocab, self.keep = critic.eval(), vocab, keep
-        self.offset = float(np.quantile(calibration, 1.0 - keep)) if keep < 1.0 else -np.inf
+        self.offset = acceptance_offset(calibration, keep) if keep < 1.0 else -np.inf
 
     def accept(self, nodes: np.ndarray, adj: np.ndarray, seed: int, block: int) -> np.ndarray:
         """Indices of the accepted graphs of block ``block`` (in order)."""
         if self.keep >= 1.0:
             return np.arange(len(nodes))
-        probability = 1.0 / (1.0 + np.exp(-(critic_scores(self.critic, nodes, adj, self.vocab) - self.offset)))
+        probability = sigmoid(critic_scores(self.critic, nodes, adj, self.vocab) - self.offset)
         draws = np.random.default_rng([seed, block, _STREAM]).random(len(nodes))
         return np.nonzero(draws < probability)[0]
 
