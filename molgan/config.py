@@ -86,7 +86,7 @@ class CriticConfig:
     # how the trained discriminator serves when the model samples, unless the caller says otherwise: rejection
     # sampling keeping this share of the graphs (1 or None: off; --discriminator-keep 1 turns it off for one run),
     # set against this width of the noise prior (None: the width it trained at, [train.prior] scale)
-    sample_keep: float | None = knob(0.8, gt=0.0, le=1.0)
+    sample_keep: float | None = knob(0.5, gt=0.0, le=1.0)
     sample_noise_scale: float | None = knob(0.5, gt=0.0)
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from molgan.cli.main import app
 
 runner = CliRunner()
-RATES = ("train_graphs_per_s", "gan_train_graphs_per_s", "generate_per_s", "decode_per_s")
+RATES = ("train_graphs_per_s", "autoencoder_train_graphs_per_s", "generate_per_s", "decode_per_s")
 
 
 def test_bench_json_has_a_row_of_positive_rates_per_size():

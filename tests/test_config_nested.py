@@ -213,5 +213,5 @@ def test_a_stored_config_keeps_the_meaning_it_had_when_written():
     assert old.train.critic.sample_keep is None and old.train.critic.sample_noise_scale is None
     new = RunConfig.from_dict({"model": {}, "train": {}})
     assert new.train.critic.adversarial_weight == 0.1 and new.model.critic_valence_features
-    assert (new.train.critic.sample_keep, new.train.critic.sample_noise_scale) == (0.8, 0.5)
+    assert (new.train.critic.sample_keep, new.train.critic.sample_noise_scale) == (0.5, 0.5)
     assert RunConfig.from_stored(new.to_dict()) == new  # a config stored today loads as itself

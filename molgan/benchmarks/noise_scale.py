@@ -1,7 +1,7 @@
 """Fidelity against novelty: a model's raw samples at several widths of its fitted noise prior.
 
     python -m molgan.benchmarks.noise_scale [--model qm9] [--scales 0.3,0.4,0.5] [--num 10000]
-                                            [--discriminator-keep 0.8 | --valence-check]
+                                            [--discriminator-keep 0.5 | --valence-check]
 
 For each width: ``--num`` raw samples with seed 0, argmax decoding, no correction, evaluated with
 the release protocol of :mod:`molgan.pretrained.release` (novelty against the QM9 training split, FCD against

@@ -9,7 +9,7 @@ Prints, in one run:
 - one discriminator step (generator forward, discriminator on real + generated, backward, Adam) per
   loss and regulariser: WGAN-GP (the MolGAN ports' recipe), logistic without a regulariser, with R1
   every step and with lazy R1 (every 16 steps), hinge;
-- a full training step of the GAN recipe (``--config``; discriminator step + generator/encoder step), as
+- a full training step of the default recipe (or of ``--config``; discriminator step + generator/encoder step), as
   graphs through the discriminator per second (real + generated in its step, generated again in the
   generator's) and as training graphs per second.
 """
@@ -17,7 +17,6 @@ Prints, in one run:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 import time
 from collections.abc import Callable
 
@@ -31,8 +30,6 @@ from molgan.nn.build import build_modules
 from molgan.training.steps import CriticSettings, GraphBatch, LossWeights, critic_step, generator_step
 from molgan.chem.vocab import QM9_VOCABULARY
 
-
-GAN_CONFIG = Path(__file__).resolve().parents[1] / "configs" / "gan.toml"
 
 
 def _rate(fn: Callable[[], None], graphs_per_call: int, seconds: float) -> float:
@@ -68,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--config", default=str(GAN_CONFIG), help="recipe of the full step (default: configs/gan.toml)")
+    parser.add_argument("--config", default=None, help="recipe of the full step (default: the default recipe)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -76,9 +73,9 @@ def main(argv: list[str] | None = None) -> None:
 
     vocab = QM9_VOCABULARY
     data = load_dataset("qm9")
-    from molgan.config import load_config
+    from molgan.config import RunConfig, load_config
 
-    config = load_config(args.config)
+    config = load_config(args.config) if args.config else RunConfig()
     modules = build_modules(config.model, vocab)
     rng = np.random.default_rng(0)
     b = args.batch

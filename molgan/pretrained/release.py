@@ -142,14 +142,6 @@ def library_smiles(source: Path, reference: str) -> set[str]:
     return library
 
 
-def sampling_defaults(model) -> str:
-    """How ``model`` samples unless told otherwise, in words, for its card."""
-    if model.default_keep is None:
-        return "the plain generator" + (f" at noise width {model.noise_scale}" if model.noise_scale is not None else "")
-    return (f"the model's default discriminator rejection sampling (keeping {model.default_keep:g} of the graphs) "
-            f"at noise width {model.noise_scale:g}")
-
-
 def release(
     source: str | Path, name: str, command: str, samples: int = 10000, reference: str = "qm9", steered: bool | None = None,
     aim: str | None = None, window: float | None = None,
@@ -192,7 +184,7 @@ def release(
             "training_command": command,
             "release_metrics": {
                 "protocol": (
-                    f"{samples} raw samples, seed 0, argmax decoding, no correction, {sampling_defaults(shipped)}; "
+                    f"{samples} raw samples, seed 0, argmax decoding, no correction, {shipped.sampling_summary()}; "
                     f"novelty against the {reference} train split, FCD against {FCD_REFERENCE_SIZE} molecules of its test split"
                 ),
                 "discriminator_keep": shipped.default_keep,

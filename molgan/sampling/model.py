@@ -109,6 +109,7 @@ class Model:
             "z_dim": self.config.model.z_dim,
             "generator_parameters": n_params,
             "noise": repr(self.prior) if self.prior is not None else "N(0, I)",
+            "sampling": self.sampling_summary(),
             "trained_steps": self.checkpoint.step,
             "training_seconds": round(float(self.checkpoint.extra.get("seconds", 0.0)), 1),
             "training_command": self.checkpoint.extra.get("command"),
@@ -120,6 +121,13 @@ class Model:
                if self.checkpoint.extra.get("prior", {}).get("kind") == "latent-search" else {}),
             **card,
         }
+
+    def sampling_summary(self) -> str:
+        """How this model samples unless told otherwise, in words (model cards)."""
+        width = f" at noise width {self.noise_scale:g}" if self.noise_scale is not None else ""
+        if self.default_keep is None:
+            return "the generator alone" + width
+        return f"discriminator rejection sampling accepting {self.default_keep:g} of the graphs on average{width}"
 
     def _options(self, decoding: str | None, temperature: float | None, correct: bool) -> SamplingOptions:
         try:
@@ -142,7 +150,7 @@ class Model:
         ``condition``: aim a conditional model at target properties (:meth:`with_condition`); with one
         mapping per molecule, the ``i``-th graph aims at target ``i`` (cycling).
 
-        ``discriminator_keep`` (for instance 0.8; default: the model's own, see :attr:`default_keep`):
+        ``discriminator_keep`` (for instance 0.5; default: the model's own, see :attr:`default_keep`):
         discriminator rejection sampling (:mod:`molgan.sampling.rejection`) keeps about that share of the
         graphs, those the trained discriminator finds most real; blocks then hold only the accepted graphs,
         or with ``mark_rejected`` every graph, :data:`~molgan.sampling.rejection.REJECTED` (``False``) in
