@@ -107,18 +107,20 @@ def test_every_old_flat_key_lands_on_its_nested_place():
         assert getattr(getattr(loaded.train, section), leaf) == value, old
 
 
-def test_the_shipped_flat_checkpoint_configs_still_load():
+#: The flat config of the ``qm9`` shipped until commit 515409b (``git show 515409b:molgan/pretrained/qm9/checkpoint.json``).
+OLD_QM9_CONFIG = json.loads(
+    '''{"model": {"z_dim": 32, "generator_dims": [128, 256, 512], "critic_conv_dims": [128, 64], "critic_readout_dim": 128, "critic_head_dims": [128], "encoder_dims": [512, 256], "generator_dropout": 0.0}, "train": {"data": "qm9", "steps": 20000, "batch_size": 128, "lr_generator": 0.001, "lr_critic": 0.001, "n_critic": 5, "loss": "wgan", "gp_weight": 10.0, "relaxation": "softmax", "adversarial_weight": 0.0, "valence_weight": 1.0, "connectivity_weight": 5.0, "reconstruction_weight": 1.0, "latent_regularizer": "mmd", "latent_weight": 100.0, "lr_decay": 0.1, "noise_prior": "kernel", "noise_prior_size": 20000, "noise_prior_scale": 0.4, "noise_prior_start": 0.25, "noise_prior_every": 1000, "reward": null, "rl_lambda": 1.0, "rl_start": 0.5, "reward_focus": 1.0, "eval_every": 1000, "eval_samples": 2000, "checkpoint_every": 1000, "time_limit_minutes": null, "decoding": "argmax", "temperature": 1.0, "seed": 0, "device": "auto", "threads": null}}'''
+)
+
+
+def test_the_shipped_and_an_old_flat_checkpoint_config_still_load():
     root = Path(__file__).resolve().parents[1] / "molgan" / "pretrained"
-    flat_ones = 0
     for meta in sorted(root.glob("*/checkpoint.json")):
-        flat = json.loads(meta.read_text())["config"]
-        config = RunConfig.from_dict(flat)  # nested (newer releases) or flat, both load
-        if "noise_prior" not in flat["train"]:
-            continue
-        flat_ones += 1
-        assert config.train.prior.kind == flat["train"]["noise_prior"], meta
-        assert config.train.rl.lambda_gan == flat["train"]["rl_lambda"], meta
-    assert flat_ones >= 1  # qm9 was released with a flat config
+        RunConfig.from_stored(json.loads(meta.read_text())["config"], source=str(meta))
+    old = RunConfig.from_stored(OLD_QM9_CONFIG)
+    assert old.train.prior.kind == "kernel" and old.train.rl.lambda_gan == 1.0
+    assert old.train.critic.adversarial_weight == 0.0 and not old.model.critic_valence_features
+    assert old.model.critic_conv_dims == (128, 64) and old.train.critic.sample_keep is None
 
 
 def test_a_key_given_both_flat_and_nested_is_refused(tmp_path):
@@ -190,11 +192,12 @@ def test_the_card_hides_knobs_that_do_nothing_in_the_recipe(tmp_path):
 def test_the_shipped_cards_show_only_acting_settings():
     from molgan.sampling.model import load
 
-    qm9 = load("qm9").card()["training_settings"]
-    assert "prior.scale" in qm9 and "critic.n_critic" not in qm9 and "rl.lambda_gan" not in qm9
-    qed = load("qm9-qed").card()
+    qm9 = load("qm9").card()["training_settings"]  # the default recipe: the discriminator acts, RL does not
+    assert "prior.scale" in qm9 and "critic.n_critic" in qm9 and "rl.lambda_gan" not in qm9
+    qed = load("qm9-qed").card()  # the auto-encoder recipe: no discriminator
     assert qed["aimed_at"] == {"qed": 0.61} and qed["conditions"] == ["qed", "logp", "mw"]
-    assert "prior.scale" in qed["training_settings"] and "rl.lambda_gan" not in qed["training_settings"]
+    settings = qed["training_settings"]
+    assert "prior.scale" in settings and "rl.lambda_gan" not in settings and "critic.n_critic" not in settings
 
 
 def test_a_stored_config_keeps_the_meaning_it_had_when_written():

@@ -68,7 +68,7 @@ def test_workers_that_sample_whole_blocks_give_the_models_own_output(tiny_model,
 
     assert blocks() == tiny_model.sample_raw(3 * BLOCK, seed=5, discriminator_keep=1.0)
     # the model's default rejection, rejected graphs marked in their places, as in one process
-    assert blocks(discriminator_keep=0.8) == tiny_model.sample_raw(3 * BLOCK, seed=5, mark_rejected=True)
+    assert blocks(discriminator_keep=0.8) == tiny_model.sample_raw(3 * BLOCK, seed=5, discriminator_keep=0.8, mark_rejected=True)
     narrow = load(tiny_model_dir / "best", noise_scale=0.05)  # options and a later start in one pool
     expected = narrow.sample_raw(4 * BLOCK, seed=5, correct=True, discriminator_keep=1.0)[BLOCK:]
     assert blocks(noise_scale=0.05, correct=True, start_block=1) == expected

@@ -135,13 +135,14 @@ def test_fcd_too_few_valid_generated_is_nan(qm9_like):
 def test_evaluate_keys_and_values(qm9_like):
     result = metrics.evaluate(GEN, REFERENCE, fcd_reference=qm9_like)
     assert list(result) == [
-        "n", "n_valid", "n_unique", "validity", "uniqueness", "novelty", "fcd",
+        "n", "n_valid", "n_unique", "validity", "uniqueness", "novelty", "vun", "fcd",
         "intdiv1", "intdiv2", "qed_mean", "logp_mean", "sa_mean",
     ]  # fmt: skip
     assert (result["n"], result["n_valid"], result["n_unique"]) == (9, 5, 3)
     assert result["validity"] == pytest.approx(5 / 9)
     assert result["uniqueness"] == pytest.approx(3 / 5)
     assert result["novelty"] == pytest.approx(1 / 3)
+    assert result["vun"] == pytest.approx(1 / 9)  # one of nine samples is valid, distinct and novel
     assert result["intdiv2"] == pytest.approx(metrics.internal_diversity(GEN, p=2))
     mols = [Chem.MolFromSmiles(s) for s in ("CCO", "c1ccccc1", "CCN")]
     assert result["logp_mean"] == pytest.approx(np.mean([Crippen.MolLogP(m) for m in mols]))
