@@ -103,6 +103,12 @@ class Checkpoint:
     def has(self, module: str) -> bool:
         return module in self.meta.get("modules", [])
 
+    @property
+    def critic_trained(self) -> bool:
+        """It holds a discriminator that trained: an adversarial term, and a step past the discriminator's start."""
+        critic, train = self.config.train.critic, self.config.train
+        return critic.adversarial_weight > 0 and self.has("critic") and self.step > int(critic.start * train.steps)
+
     def state_dict(self, module: str) -> dict[str, torch.Tensor]:
         prefix = f"{module}."
         state = {k[len(prefix) :]: v for k, v in self.weights.items() if k.startswith(prefix)}

@@ -252,8 +252,9 @@ class RunConfig:
         return _jsonable(asdict(self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
-        """Build from ``{"model": {...}, "train": {...}}``, nested or (older files) flat, and validate."""
+    def from_dict(cls, data: dict[str, Any], source: str = "config", *, stored: bool = False) -> RunConfig:
+        """Build from ``{"model": {...}, "train": {...}}``, nested or (older files) flat, and validate;
+        ``stored``: a checkpoint's config, whose missing keys take :data:`STORED_BEFORE`."""
         if not isinstance(data, dict):
             raise ConfigError(f"{source} must be a table")
         unknown = set(data) - {"model", "train"}
@@ -262,27 +263,17 @@ class RunConfig:
         train = data.get("train", {})
         if isinstance(train, dict):
             train = _migrate_critic(_nest(train, source))
-        values = {"model": data.get("model", {}), "train": train}
+        model = data.get("model", {})
+        values = {"model": dict(model) if isinstance(model, dict) else model, "train": train}
+        if stored:
+            _fill_stored(values)
         return build(cls, values, source, hint=_misplaced).validate()
 
     @classmethod
     def from_stored(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
         """A config stored by an earlier version (a checkpoint's): keys it lacks keep the meaning they had
         when it was written (:data:`STORED_BEFORE`), not today's defaults."""
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source} must be a table")
-        filled = {section: dict(table) if isinstance(table, dict) else table for section, table in data.items()}
-        train = filled.get("train")
-        if isinstance(train, dict):
-            filled["train"] = train = _migrate_critic(_nest(train, source))
-        for dotted, value in STORED_BEFORE.items():
-            *sections, leaf = dotted.split(".")
-            table: Any = filled
-            for name in sections:
-                table = table.setdefault(name, {}) if isinstance(table, dict) else None
-            if isinstance(table, dict):
-                table.setdefault(leaf, value)  # a non-table is left for the validator to report
-        return cls.from_dict(filled, source)
+        return cls.from_dict(data, source, stored=True)
 
     def with_overrides(self, **overrides: Any) -> RunConfig:
         """A copy with ``train`` options replaced (flat names, as the CLI flags; ``None`` values are ignored), validated.
@@ -364,6 +355,17 @@ def _migrate_critic(train: dict[str, Any]) -> dict[str, Any]:
     critic.setdefault("regularizer", "gp" if loss == "wgan" else "none")
     critic["regularizer_weight"] = weight
     return {**train, "critic": critic}
+
+
+def _fill_stored(values: dict[str, Any]) -> None:
+    """Give a stored config's missing keys what they meant before they existed (:data:`STORED_BEFORE`), in place."""
+    for dotted, value in STORED_BEFORE.items():
+        *sections, leaf = dotted.split(".")
+        table: Any = values
+        for name in sections:
+            table = table.setdefault(name, {}) if isinstance(table, dict) else None
+        if isinstance(table, dict):
+            table.setdefault(leaf, value)  # a non-table is left for the validator to report
 
 
 def _put(table: dict[str, Any], dotted: str, value: Any) -> None:

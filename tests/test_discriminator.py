@@ -414,3 +414,37 @@ def test_a_full_adversarial_training_run_and_sampling_on_the_gpu(tmp_path, tiny_
     model = load(tmp_path / "gpu" / "last", device="cuda")
     assert len(model.sample_raw(64, seed=0)) == 64
     assert next(model.iter_raw(seed=0, discriminator_keep=0.5)) is not None
+
+
+def test_a_new_prior_samples_at_its_own_width_and_a_critic_before_its_start_does_not_serve(tiny_model_dir):
+    """A prior refitted or searched after training (``molgan prior``, ``molgan optimize``) samples as it is: the
+    discriminator's defaults were set for the prior it trained against. A checkpoint from before the
+    discriminator's start holds an untrained one: it neither serves by default nor on request."""
+    from molgan.errors import InputError
+    from molgan.latent.priors import KernelDensityPrior
+    from molgan.sampling.model import Model, load, save_with_prior
+
+    trained = load(tiny_model_dir / "best")
+    assert trained.default_keep == 0.5 and trained.noise_scale == 0.5  # the default recipe's sampling
+    checkpoint = load_checkpoint(tiny_model_dir / "best")
+    prior = KernelDensityPrior(torch.randn(5, checkpoint.config.model.z_dim), bandwidth=0.2)
+    out = save_with_prior(checkpoint, prior, tiny_model_dir.parent / "refitted", extra={})
+    refitted = load(out)
+    assert refitted.default_keep is None and refitted.noise_scale is None
+    assert float(refitted.prior.bandwidth) == pytest.approx(0.2)
+    assert len(refitted.sample_raw(50, seed=0, discriminator_keep=0.5)) == 50  # still on request
+    early = load_checkpoint(tiny_model_dir / "best")
+    early.meta["step"] = 1  # before the discriminator's start (a quarter of training)
+    assert not early.critic_trained and Model(early).default_keep is None
+    with pytest.raises(InputError, match="no trained discriminator"):
+        Model(early).sample_raw(10, discriminator_keep=0.5)
+
+
+def test_max_draws_counts_generated_graphs_with_rejection(tiny_model):
+    from molgan.errors import InputError
+
+    with pytest.raises(InputError, match=r"after 1024 draws") as error:
+        tiny_model.sample(10**6, seed=0, max_draws=1024)
+    found = int(str(error.value).split()[1])  # "only N of ..."
+    drawn = tiny_model.sample_raw(1024, seed=0, mark_rejected=True)  # the first 1,024 graphs, rejected ones False
+    assert False in drawn and found == sum(1 for s in drawn if s)  # the valid ones among the 1,024 drawn

@@ -12,7 +12,7 @@ Examples:
 
   molgan sample --num 1000 --output mols.smi
 
-  molgan sample --model qm9 --num 10000 --seed 0 --raw --output raw.csv      # every graph, in order
+  molgan sample --model qm9 --num 10000 --seed 0 --raw --output raw.csv      # every accepted graph, in order
 
   molgan sample --num 500 --unique --properties qed,logp,sa --output hits.sdf
 
@@ -25,7 +25,8 @@ Examples:
   molgan sample --model runs/qm9-cond/best --condition "qed=0.5,logp=1" --num 1000 --output aimed.csv
 
 Sharding: --shard I/N writes part I (0-based) of N contiguous parts of a fixed number of draws
-(--raw --num G graphs, or --draws D: the valid molecules among D graphs); the parts concatenated
+(--draws D: the valid molecules among D graphs; or --raw --num G graphs, for the generator alone:
+--discriminator-keep 1); the parts concatenated
 in order are the one-process file byte for byte (for .gz: its uncompressed content; `cat` of gzip
 parts is a valid gzip stream). Only part 0 writes the CSV header. --shard auto reads a SLURM job
 array (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) and torchrun (RANK of
@@ -35,7 +36,7 @@ molecules and --unique cannot be sharded (they depend on every earlier block).
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("sample", help="Sample valid molecules (or, with --raw, every generated graph)." + "\n" + EXAMPLES)
+    @app.command("sample", help="Sample valid molecules (or, with --raw, every graph the model gives)." + "\n" + EXAMPLES)
     def sample_command(
         output: str = typer.Option(..., "--output", "-o", help="File (.smi, .csv, .sdf, optionally .gz) or - ."),
         num: Optional[int] = typer.Option(
@@ -49,14 +50,14 @@ def register(app: typer.Typer) -> None:
         ),
         model: str = typer.Option("qm9", "--model", "-m", help="Shipped model name or checkpoint directory."),
         seed: int = typer.Option(0, "--seed", "-s", help="Random seed: same seed, same molecules."),
-        raw: bool = typer.Option(False, "--raw", help="Write every generated graph in order, empty smiles if invalid."),
+        raw: bool = typer.Option(False, "--raw", help="Write every graph in order (those the discriminator accepts, by default), empty smiles if invalid."),
         unique: bool = typer.Option(False, "--unique", help="Only distinct molecules."),
         max_draws: Optional[int] = typer.Option(None, help="Give up after this many graphs (default 100 x num)."),
         properties: Optional[str] = typer.Option(None, help="Comma-separated: qed,logp,sa,mw,tpsa,..."),
         decoding: Optional[str] = typer.Option(None, help="argmax or sample (categorical)."),
         temperature: Optional[float] = typer.Option(None, help="Temperature of categorical decoding."),
         noise_scale: Optional[float] = typer.Option(
-            None, help="Width of the model's noise prior (default: the model's; qm9: 0.4); smaller = closer to the data, less novel."
+            None, help="Width of the model's noise prior (default: the model's; qm9: 0.5); smaller = closer to the data, less novel."
         ),
         discriminator_keep: Optional[float] = typer.Option(
             None, help="Discriminator rejection sampling: keep about this share (0-1] of graphs, those the discriminator finds most real (default: the model's; 1 = off)."

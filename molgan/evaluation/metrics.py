@@ -265,7 +265,7 @@ def evaluate(
     if reference_valid is not None:
         result["novelty"] = _novelty(set(first_of), set(reference_valid))
         # V.U.N.: the share of all samples that are valid, distinct and not in the reference
-        result["vun"] = result["validity"] * result["uniqueness"] * result["novelty"]
+        result["vun"] = _ratio(len(set(first_of) - set(reference_valid)), len(smiles))
     if compute_fcd:
         if fcd_reference is not None and not isinstance(fcd_reference, FCDStats):
             fcd_reference = canonical_valid(fcd_reference)

@@ -42,10 +42,10 @@ def fcd_reference_smiles(dataset: str = "qm9", size: int = FCD_REFERENCE_SIZE) -
 
 def untrained_modules(checkpoint) -> set[str]:
     """Networks a checkpoint carries that its recipe never trained: the discriminator without an
-    adversarial term, the reward network without a reward."""
+    adversarial term or before its start, the reward network without a reward."""
     train = checkpoint.config.train
     names = set()
-    if train.critic.adversarial_weight == 0:
+    if not checkpoint.critic_trained:
         names.add("critic")
     if train.rl.reward is None:
         names.add("reward_net")

@@ -43,8 +43,8 @@ class Model:
         self.generator.to(self.device).eval()
         self.prior = load_prior(checkpoint)
         critic = self.config.train.critic
-        # the discriminator's sampling defaults serve an unconditional model whose discriminator was trained
-        serving = critic.adversarial_weight > 0 and checkpoint.has("critic") and not self.config.model.conditions
+        # the discriminator's sampling defaults serve an unconditional model whose logistic discriminator trained
+        serving = checkpoint.critic_trained and critic.loss == "bce" and not self.config.model.conditions
         #: the share of graphs discriminator rejection sampling keeps unless told otherwise (``None``: off)
         self.default_keep = critic.sample_keep if serving else None
         if noise_scale is None and serving and self.prior is not None:
@@ -191,7 +191,7 @@ class Model:
         from molgan.sampling.rejection import check_keep
 
         check_keep(keep)
-        if not self.checkpoint.has("critic"):
+        if not self.checkpoint.critic_trained:
             raise InputError(f"{self.checkpoint.path} holds no trained discriminator: rejection sampling needs one")
         if self.config.model.conditions:
             raise InputError("rejection sampling serves unconditional models (a conditional discriminator needs the condition)")
@@ -223,7 +223,9 @@ class Model:
         )
 
     def sample_raw(self, num: int, seed: int = 0, **options: Any) -> list[str | None]:
-        """Exactly ``num`` generated graphs as SMILES, in order, ``None`` where invalid. No de-duplication."""
+        """Exactly ``num`` graphs as SMILES, in order, ``None`` where invalid (with the model's default rejection
+        sampling, the accepted graphs; with ``mark_rejected=True``, ``num`` draws, ``False`` where rejected). No
+        de-duplication."""
         _check_count(num)
         out: list[str | None] = []
         if num == 0:
@@ -249,7 +251,7 @@ class Model:
         out: list[str] = []
         seen: set[str] = set()
         drawn = 0
-        for block in self.iter_raw(seed, **options):
+        for block in self.iter_raw(seed, mark_rejected=True, **options):  # draws: graphs generated, rejected or not
             for smiles in block:
                 drawn += 1
                 if smiles and (not unique or smiles not in seen):
@@ -317,8 +319,9 @@ def _search_summary(prior: dict[str, Any]) -> dict[str, Any]:
 def load(name_or_path: str | Path = "qm9", device: str = "cpu", noise_scale: float | None = None) -> Model:
     """Load a shipped model (``"qm9"``, ``"qm9-qed"``, ``"qm9-cond"``) or a checkpoint / training output directory.
 
-    ``noise_scale`` replaces the width of the model's fitted noise prior (the kernel bandwidth, 0.4 for
-    ``qm9``): smaller stays closer to the training molecules (lower FCD, higher validity, less novelty).
+    ``noise_scale`` replaces the width of the model's fitted noise prior (the kernel bandwidth; by default
+    the model's sampling width, 0.5 for ``qm9``): smaller stays closer to the training molecules (lower FCD,
+    higher validity, less novelty).
     """
     return Model(load_checkpoint(resolve_model(name_or_path)), device=device, noise_scale=noise_scale)
 
@@ -426,14 +429,21 @@ def save_with_prior(
     metrics: dict[str, Any] | None = None,
 ) -> Path:
     """Write ``checkpoint`` to ``path`` (atomically) with ``prior`` as its noise prior; ``extra`` is merged
-    into its metadata, ``metrics`` replaces its metrics when given."""
+    into its metadata, ``metrics`` replaces its metrics when given. The discriminator's sampling defaults
+    (rejection, noise width) were set for the prior it trained against: the new prior samples as it is,
+    at its own width (``--discriminator-keep`` still asks for rejection)."""
+    import dataclasses
+
     from molgan.checkpoint import save_checkpoint
 
     modules: dict[str, torch.nn.Module] = {
         name: _StateHolder(checkpoint.state_dict(name)) for name in checkpoint.meta.get("modules", []) if name != "prior"
     }
     modules["prior"] = prior
-    return save_checkpoint(path, config=checkpoint.config, vocab=checkpoint.vocab, modules=modules,
+    train = checkpoint.config.train
+    critic = dataclasses.replace(train.critic, sample_keep=None, sample_noise_scale=None)
+    config = dataclasses.replace(checkpoint.config, train=dataclasses.replace(train, critic=critic))
+    return save_checkpoint(path, config=config, vocab=checkpoint.vocab, modules=modules,
                            step=checkpoint.step, metrics=checkpoint.metrics if metrics is None else metrics,
                            extra=checkpoint.extra | extra)
 

@@ -64,7 +64,7 @@ def sample_to_file(
     force: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SampleFileResult:
-    """Write ``num`` valid molecules (distinct ones with ``unique``; every graph in order with ``raw``,
+    """Write ``num`` valid molecules (distinct ones with ``unique``; every graph the model gives, in order, with ``raw``,
     empty SMILES where invalid) of ``model`` to ``output`` (``.smi``, ``.csv``, ``.sdf``, optionally
     ``.gz``, or ``"-"``).
 
