@@ -186,8 +186,8 @@ def evaluate(
     ``reference`` is a data set name (its *training split*), a file or a list of SMILES: novelty
     and FCD are computed against it. Without one, ``model`` (a shipped name or a checkpoint)
     stands for the data it was trained on; with neither, there is no novelty and no FCD. The
-    result also holds ``heavy_atoms_mean`` and ``mw_mean`` of the samples and, with a reference,
-    the reference's (``reference_heavy_atoms_mean``, ``reference_mw_mean``).
+    result also holds ``heavy_atoms_mean``, ``mw_mean``, ``rings_mean`` and ``aromatic_rings_mean`` of the
+    samples and, with a reference, the reference's (``reference_heavy_atoms_mean``, ...).
     ``benchmark="moses"`` gives MOSES's own metrics against its test sets instead (``reference``
     and ``fcd`` are then not used).
     """

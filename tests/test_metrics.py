@@ -202,3 +202,10 @@ def test_load_reference_file_keeps_valid_only(tmp_path):
     assert metrics.load_reference(str(path)) == ["CCO", "CCN"]
     with pytest.raises(InputError):
         metrics.load_reference(str(tmp_path / "missing.smi"))
+
+
+def test_size_means_count_rings_and_aromatic_rings_of_the_distinct_valid_samples():
+    """Drug-like data is nearly all aromatic: the ring means show a generator that makes only chains."""
+    result = metrics.evaluate(["c1ccccc1", "c1ccccc1", "C1CCCCC1", "CCO", None], ["c1ccc2ccccc2c1"], compute_fcd=False, sizes=True)
+    assert result["rings_mean"] == pytest.approx(2 / 3) and result["aromatic_rings_mean"] == pytest.approx(1 / 3)
+    assert result["reference_aromatic_rings_mean"] == 2.0 and result["reference_rings_mean"] == 2.0

@@ -116,6 +116,11 @@ def num_rings(mols: Sequence[Mol | None]) -> np.ndarray:
     return map_mols(rdMolDescriptors.CalcNumRings, mols)
 
 
+def num_aromatic_rings(mols: Sequence[Mol | None]) -> np.ndarray:
+    """Number of aromatic rings."""
+    return map_mols(rdMolDescriptors.CalcNumAromaticRings, mols)
+
+
 def num_heavy_atoms(mols: Sequence[Mol | None]) -> np.ndarray:
     """Number of heavy atoms."""
     return map_mols(lambda m: m.GetNumHeavyAtoms(), mols)
@@ -133,6 +138,7 @@ PROPERTIES: dict[str, Callable[[Sequence[Mol | None]], np.ndarray]] = {
     "hba": h_acceptors,
     "rotb": rotatable_bonds,
     "rings": num_rings,
+    "aromatic_rings": num_aromatic_rings,
     "heavy_atoms": num_heavy_atoms,
 }
 

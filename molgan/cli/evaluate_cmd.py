@@ -29,8 +29,8 @@ Examples:
 
 An empty SMILES cell counts as an invalid sample. Novelty and FCD compare with --reference, else
 with the training data of --model (a data set name stands for its training split); with neither
-they are not computed. heavy_atoms_mean and mw_mean of the samples are printed beside the
-reference's (reference_heavy_atoms_mean, reference_mw_mean: up to 5,000 of its molecules).
+they are not computed. heavy_atoms_mean, mw_mean, rings_mean and aromatic_rings_mean of the samples are
+printed beside the reference's (reference_heavy_atoms_mean, ...: up to 5,000 of its molecules).
 
 FCD statistics of a reference are cached in $MOLGAN_CACHE_DIR (default ~/.cache/molgan).
 

@@ -214,7 +214,7 @@ def _property_mean(name: str, mols: Sequence[Mol]) -> float:
 #: ``evaluate`` key -> name in :data:`molgan.chem.properties.PROPERTIES`.
 PROPERTY_MEANS = {"qed_mean": "qed", "logp_mean": "logp", "sa_mean": "sa"}
 #: The size means of ``evaluate(..., sizes=True)``: are the samples as large as the data?
-SIZE_MEANS = {"heavy_atoms_mean": "heavy_atoms", "mw_mean": "mw"}
+SIZE_MEANS = {"heavy_atoms_mean": "heavy_atoms", "mw_mean": "mw", "rings_mean": "rings", "aromatic_rings_mean": "aromatic_rings"}
 #: Reference molecules (drawn with seed 0) that the reference's size means are taken over.
 SIZE_REFERENCE_SAMPLE = 5_000
 
@@ -236,9 +236,9 @@ def evaluate(
     all samples; with ``reference``), ``fcd`` (with
     ``reference`` or ``fcd_reference``, if ``compute_fcd``), ``intdiv1``, ``intdiv2``,
     ``qed_mean``, ``logp_mean``, ``sa_mean``. ``fcd_reference`` replaces ``reference`` for FCD
-    (e.g. a test split, or cached statistics). ``sizes`` adds ``heavy_atoms_mean`` and ``mw_mean``
-    of the distinct valid samples and, with ``reference``, ``reference_heavy_atoms_mean`` and
-    ``reference_mw_mean`` (over up to :data:`SIZE_REFERENCE_SAMPLE` reference molecules, seed 0).
+    (e.g. a test split, or cached statistics). ``sizes`` adds ``heavy_atoms_mean``, ``mw_mean``,
+    ``rings_mean`` and ``aromatic_rings_mean`` of the distinct valid samples and, with ``reference``, the
+    same with ``reference_`` before them (over up to :data:`SIZE_REFERENCE_SAMPLE` reference molecules, seed 0).
     ``fcd_progress(done, total)`` follows the ChemNet pass over the reference when its statistics
     are not cached.
     """
@@ -285,7 +285,7 @@ def evaluate(
 
 
 def _size_means(mols: Sequence[Mol], reference: Sequence[str] | None) -> dict[str, float]:
-    """Mean heavy atoms and MW of ``mols`` and of (a seeded draw of) the reference's molecules."""
+    """Mean heavy atoms, MW, rings and aromatic rings of ``mols`` and of (a seeded draw of) the reference's molecules."""
     result = {key: _property_mean(name, mols) for key, name in SIZE_MEANS.items()}
     if reference:
         chosen = reference
