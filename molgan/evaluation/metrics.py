@@ -263,9 +263,10 @@ def evaluate(
 
     reference_valid = None if reference is None else canonical_valid(reference)
     if reference_valid is not None:
-        result["novelty"] = _novelty(set(first_of), set(reference_valid))
+        unique, known = set(first_of), set(reference_valid)  # the reference's set once: it may hold millions
+        result["novelty"] = _novelty(unique, known)
         # V.U.N.: the share of all samples that are valid, distinct and not in the reference
-        result["vun"] = _ratio(len(set(first_of) - set(reference_valid)), len(smiles))
+        result["vun"] = _ratio(len(unique - known), len(smiles))
     if compute_fcd:
         if fcd_reference is not None and not isinstance(fcd_reference, FCDStats):
             fcd_reference = canonical_valid(fcd_reference)
