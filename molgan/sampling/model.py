@@ -162,21 +162,17 @@ class Model:
                 start_block=start_block, mark_rejected=mark_rejected,
             )
             return
-        from molgan.sampling.rejection import put_in_place
-
         options = self._options(decoding, temperature, correct)
         discriminator_keep = self.resolve_keep(discriminator_keep)
         keep = self.rejection_filter(discriminator_keep, options) if discriminator_keep is not None else None
         blocks = iter_graph_blocks(self.generator, seed, options, self.device, start_block=start_block, prior=self.prior)
         if self.device.type == "cuda":  # the GPU generates the next blocks while this process decodes
             blocks = prefetch(blocks)
+        def decode(nodes: np.ndarray, adj: np.ndarray) -> list[str | None]:
+            return to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
+
         for block, (nodes, adj) in enumerate(blocks, start=start_block):
-            if keep is None:
-                yield to_smiles(decode_graphs(nodes, adj, self.vocab, correct=correct))
-                continue
-            chosen = keep.accept(nodes, adj, seed, block)
-            accepted = to_smiles(decode_graphs(nodes[chosen], adj[chosen], self.vocab, correct=correct))
-            yield put_in_place(accepted, chosen, len(nodes)) if mark_rejected else accepted
+            yield decode(nodes, adj) if keep is None else keep.decode_block(nodes, adj, seed, block, decode, mark_rejected)
 
     def resolve_keep(self, keep: float | None) -> float | None:
         """The keep share a sampling call uses: the caller's, else the model's default; ``None`` (no rejection)

@@ -9,6 +9,8 @@ seeded stream: the same seed gives the same accepted graphs, in order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -76,6 +78,14 @@ class RejectionFilter:
         probability = sigmoid(critic_scores(self.critic, nodes, adj, self.vocab) - self.offset)
         draws = np.random.default_rng([seed, block, _STREAM]).random(len(nodes))
         return np.nonzero(draws < probability)[0]
+
+    def decode_block(self, nodes: np.ndarray, adj: np.ndarray, seed: int, block: int,
+                     decode: Callable[[np.ndarray, np.ndarray], list], mark_rejected: bool = True) -> list:
+        """``decode`` (graphs -> SMILES) of the accepted graphs of block ``block``: only those, or with
+        ``mark_rejected`` every place of the block, :data:`REJECTED` where a graph was rejected."""
+        chosen = self.accept(nodes, adj, seed, block)
+        accepted = decode(nodes[chosen], adj[chosen])
+        return put_in_place(accepted, chosen, len(nodes)) if mark_rejected else accepted
 
 
 def put_in_place(accepted: list, chosen: np.ndarray, size: int) -> list:

@@ -213,13 +213,10 @@ def _sample_block(seed: int, block: int) -> list[str | None]:
         raise _MODEL_WORKER["error"]
     model = _MODEL_WORKER["model"]
     nodes, adj = generate_block(model.generator, seed, block, _MODEL_WORKER["options"], "cpu", model.prior)
-    rejection = _MODEL_WORKER["rejection"]
+    rejection, decoder = _MODEL_WORKER["rejection"], _MODEL_WORKER["decoder"]
     if rejection is None:
-        return _MODEL_WORKER["decoder"]((nodes, adj))
-    from molgan.sampling.rejection import put_in_place
-
-    chosen = rejection.accept(nodes, adj, seed, block)
-    return put_in_place(_MODEL_WORKER["decoder"]((nodes[chosen], adj[chosen])), chosen, len(nodes))
+        return decoder((nodes, adj))
+    return rejection.decode_block(nodes, adj, seed, block, lambda n, a: decoder((n, a)))
 
 
 def stream_model_raw(
